@@ -104,6 +104,12 @@ def renumber_citations(answer: str, n_passages: int) -> tuple[str, list[int]]:
         return out
 
     text = MARKER_RE.sub(repl, answer)
+    # a run of markers: drop repeats, no spaces ("[1] [1][2]" -> "[1][2]")
+    text = re.sub(
+        r"\[\d+\](?:[ \t]*\[\d+\])*",
+        lambda m: "".join(dict.fromkeys(re.findall(r"\[\d+\]", m.group(0)))),
+        text,
+    )
     text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)  # space left before punctuation by a dropped marker
     return re.sub(r"[ \t]{2,}", " ", text).strip(), order
 
@@ -164,7 +170,7 @@ class LLMAnswerer:
         start = time.perf_counter()
         try:
             msg = self.chat.invoke(build_messages(question, passages))
-            text = msg.text if isinstance(msg.text, str) else str(msg.content)
+            text = msg.text
         except Exception as exc:  # endpoint down, timeout, bad response: fall back
             return self._endpoint_failed(fallback, exc, start)
         return self._finish(question, passages, fallback, text, _ms_since(start))
@@ -185,7 +191,7 @@ class LLMAnswerer:
         parts: list[str] = []
         try:
             for chunk in self.chat.stream(build_messages(question, passages)):
-                delta = chunk.text if isinstance(chunk.text, str) else str(chunk.content)
+                delta = chunk.text
                 if delta:
                     parts.append(delta)
                     yield delta

@@ -49,8 +49,6 @@ def _check_row(q: EvalQuestion, keys: dict[str, str]) -> list[str]:
     if q.category == "unanswerable" and q.answerable:
         problems.append("category unanswerable but answerable=true")
     if not q.answerable:
-        if q.category != "unanswerable":
-            problems.append(f"answerable=false but category {q.category!r} (use 'unanswerable')")
         if q.must_contain:
             problems.append("answerable=false with non-empty must_contain")
         if q.evidence:

@@ -244,11 +244,12 @@ class Index:
         if on_disk is not None and on_disk.fingerprint == fp:
             return on_disk
         t0 = time.perf_counter()
-        ids, texts = [], []
+        ids, texts, doc_ids = [], [], []
         for c in self.iter_chunks(list(docs)):
             ids.append(c.chunk_id)
             texts.append(lexical_text(c.text, c.metadata))
-        lex = LexicalIndex.build(ids, texts, fp)
+            doc_ids.append(str(c.metadata.get("doc_id", "")))
+        lex = LexicalIndex.build(ids, texts, doc_ids, fp)
         if save:
             try:
                 lex.save(self.settings.lexical_dir)

@@ -42,19 +42,40 @@ def lexical_tokens(text: str) -> list[str]:
 class LexicalIndex:
     """BM25 over chunk ids; ``search`` returns ``(chunk_id, score)`` best first."""
 
-    def __init__(self, ids: Sequence[str], retriever: bm25s.BM25 | None, fingerprint: str = "") -> None:
+    def __init__(
+        self,
+        ids: Sequence[str],
+        retriever: bm25s.BM25 | None,
+        doc_ids: Sequence[str] = (),
+        fingerprint: str = "",
+    ) -> None:
         self.ids = list(ids)
         self._pos = {cid: i for i, cid in enumerate(self.ids)}
         self._bm25 = retriever
+        self.doc_of = dict(zip(self.ids, doc_ids, strict=False))
         self.fingerprint = fingerprint
 
     @classmethod
-    def build(cls, ids: Sequence[str], texts: Sequence[str], fingerprint: str = "") -> LexicalIndex:
+    def build(
+        cls, ids: Sequence[str], texts: Sequence[str], doc_ids: Sequence[str] = (), fingerprint: str = ""
+    ) -> LexicalIndex:
         if not ids:
-            return cls([], None, fingerprint)
+            return cls([], None, doc_ids, fingerprint)
         bm = bm25s.BM25(k1=1.2, b=0.75)
         bm.index([lexical_tokens(t) for t in texts], show_progress=False)
-        return cls(ids, bm, fingerprint)
+        return cls(ids, bm, doc_ids, fingerprint)
+
+    def idf(self, token: str) -> float:
+        """BM25 idf of one lexical token (0 when unknown); used to weigh query words."""
+        if self._bm25 is None:
+            return 0.0
+        tid = self._bm25.vocab_dict.get(token)
+        n = len(self.ids)
+        if tid is None:
+            return float(np.log(1 + (n + 0.5) / 0.5))
+        indptr = self._bm25.scores["indptr"]
+        df = int(indptr[tid + 1] - indptr[tid])
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -88,7 +109,9 @@ class LexicalIndex:
             if self._bm25 is not None:
                 self._bm25.save(str(tmp), show_progress=False)
             (tmp / _META).write_text(
-                json.dumps({"ids": self.ids, "fingerprint": self.fingerprint}), encoding="utf-8"
+                json.dumps(
+                    {"ids": self.ids, "doc_ids": [self.doc_of[i] for i in self.ids], "fingerprint": self.fingerprint}
+                ), encoding="utf-8"
             )
             old = directory.with_name(directory.name + ".old")
             if directory.exists():
@@ -111,4 +134,4 @@ class LexicalIndex:
         except Exception:  # corrupt or partial: caller rebuilds from Chroma
             log.warning("lexical index at %s unreadable; it will be rebuilt", directory, exc_info=True)
             return None
-        return cls(ids, bm, meta.get("fingerprint", ""))
+        return cls(ids, bm, meta.get("doc_ids", []), meta.get("fingerprint", ""))

@@ -1,0 +1,158 @@
+"""Grounded extractive answers: pick the sentences of the retrieved passages that answer
+the question and compose a short Vietnamese answer around them, every statement
+cited. Figures are never produced here — they are copied with the sentence that
+holds them — so an answer cannot contain a number its citation does not."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.query import QueryInfo
+from assistant.sentences import Sentence, TermWeights, coverage, has_number, split_sentences
+from assistant.types import AnswerRecord, Citation, Passage
+from baocao.vntext import fold, tokenize
+
+# Below this share of the question's weighted terms, the passages do not answer it.
+MIN_COVERAGE = 0.55
+_LIST_MAX = 8
+
+
+@dataclass
+class Pick:
+    sentence: Sentence
+    score: float
+    coverage: float
+    extra: list[Sentence] = field(default_factory=list)  # list items following a "…:" lead
+
+
+def term_weights(info: QueryInfo, idf: dict[str, float]) -> TermWeights:
+    toks = info.content_tokens
+    exact = {t: max(idf.get(t, 1.0), 0.1) for t in toks}
+    bigrams = {f"{a}_{b}": (exact[a] + exact[b]) / 2 for a, b in zip(toks, toks[1:], strict=False)}
+    return TermWeights(exact, bigrams)
+
+
+def _year_hint(info: QueryInfo, passage: Passage, sent: Sentence) -> float:
+    if not info.years:
+        return 0.0
+    s = f"{passage.section} {sent.text}"
+    return 0.08 if any(str(y) in s for y in info.years) else 0.0
+
+
+def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passage]) -> list[Pick]:
+    picks: list[Pick] = []
+    for pi, p in enumerate(passages):
+        sents = split_sentences(p.text, pi)
+        for si, s in enumerate(sents):
+            cov = coverage(weights, s.text, context=p.section)
+            score = cov + 0.04 / (pi + 1) + _year_hint(info, p, s)
+            if info.wants_number:
+                score += 0.12 if has_number(s.text) else -0.25
+            if info.wants_list and s.ends_with_colon:
+                score += 0.1
+            if len(s.text) < 25:
+                score -= 0.2
+            pk = Pick(s, score, cov)
+            if s.ends_with_colon:
+                pk.extra = [x for x in sents[si + 1 : si + 1 + _LIST_MAX] if x.is_bullet]
+                if pk.extra:
+                    pk.coverage = max(cov, coverage(weights, " ".join(x.text for x in [s, *pk.extra]), p.section))
+            picks.append(pk)
+    picks.sort(key=lambda k: -k.score)
+    return picks
+
+
+def _lower_first(text: str) -> str:
+    """Lower-case the first letter when it only starts a sentence (not a name/abbreviation)."""
+    m = re.match(r"(\W*)(\w+)", text)
+    if not m:
+        return text
+    word = m.group(2)
+    if len(word) > 1 and word[0].isupper() and word[1:].islower() and fold(word).lower() not in _KEEP_CAPS:
+        return text[: m.start(2)] + word[0].lower() + text[m.start(2) + 1 :]
+    return text
+
+
+_KEEP_CAPS = {"ubnd", "hdnd", "dang", "nha", "chu", "thanh", "nhan", "ngan", "tinh", "mat", "so", "phong", "truong"}
+
+
+def _strip_bullet(text: str) -> str:
+    return re.sub(r"^\s*[-+•*–]\s+", "", text).strip()
+
+
+def _end(text: str) -> str:
+    text = text.rstrip()
+    return text[:-1] if text.endswith((".", ";", ",")) else text
+
+
+def source_phrase(p: Passage) -> str:
+    return f"Theo {p.document} của UBND {p.ward_kind} {p.ward}".replace("  ", " ")
+
+
+def citation_for(n: int, p: Passage, quote: str = "") -> Citation:
+    return Citation(
+        n=n,
+        ward=p.ward,
+        document=f"{p.document} ({p.title})" if p.title else p.document,
+        section=p.section,
+        text=p.text,
+        source=p.source,
+        doc_id=p.doc_id,
+        chunk_id=p.chunk_id,
+        doc_type=p.doc_type,
+        doc_number=p.doc_number,
+        date=p.date,
+        page=p.page,
+        quote=quote,
+    )
+
+
+def compose(info: QueryInfo, picks: list[Pick], passages: list[Passage]) -> AnswerRecord | None:
+    """Answer from the best sentences, or None when nothing covers the question."""
+    if not picks or picks[0].coverage < MIN_COVERAGE:
+        return None
+    best = picks[0]
+    chosen = [best]
+    for pk in picks[1:4]:
+        if len(chosen) >= 2:
+            break
+        if pk.coverage < max(MIN_COVERAGE, best.coverage - 0.12) or pk.score < best.score - 0.15:
+            continue
+        if pk.sentence.text == best.sentence.text or pk.sentence in best.extra:
+            continue
+        if info.wants_number and not has_number(pk.sentence.text):
+            continue
+        chosen.append(pk)
+    cites: dict[int, int] = {}  # passage index -> citation number
+    citations: list[Citation] = []
+    lines: list[str] = []
+    for i, pk in enumerate(chosen):
+        pi = pk.sentence.passage
+        p = passages[pi]
+        if pi not in cites:
+            cites[pi] = len(cites) + 1
+            citations.append(citation_for(cites[pi], p))
+        n = cites[pi]
+        quote = [pk.sentence.text, *[x.text for x in pk.extra]]
+        c = citations[n - 1]
+        c.quote = (c.quote + " " if c.quote else "") + " ".join(quote)
+        body = _strip_bullet(pk.sentence.text)
+        lead = source_phrase(p) if i == 0 else "Ngoài ra"
+        if pk.extra:
+            items = "\n".join(f"- {_end(_strip_bullet(x.text))} [{n}]" for x in pk.extra)
+            lines.append(f"{lead}, {_lower_first(body)} [{n}]\n{items}")
+        else:
+            lines.append(f"{lead}, {_lower_first(_end(body))} [{n}].")
+    answer = "\n\n".join(lines)
+    return AnswerRecord(question=info.question, answer=answer, citations=citations, mode="grounded")
+
+
+def refusal(info: QueryInfo, covered: str, related: list[Passage], reason: str = "") -> AnswerRecord:
+    topic = " ".join(tokenize(info.question)[:0])  # keep the wording generic
+    msg = reason or "Các báo cáo hiện có không nêu thông tin này"
+    text = f"{msg}{topic}. {covered}"
+    rel = [citation_for(i + 1, p) for i, p in enumerate(related[:3])]
+    if rel:
+        text += "\n\nCác đoạn gần nhất (chỉ để tham khảo, không phải câu trả lời) được liệt kê bên dưới."
+    return AnswerRecord(question=info.question, answer=text, refused=True, related=rel, mode="grounded")

@@ -1,0 +1,119 @@
+"""Understand a question: which wards and years it names, what kind of answer it wants,
+and which words carry its topic."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from baocao.vntext import canonical_tones, fold, nfc, tokenize
+
+WARD_KINDS = ("thị trấn", "phường", "xã")
+_KIND_RE = re.compile(r"\b(thị\s+trấn|thi\s+tran|phường|phuong|xã|xa|p\.)\s+", re.IGNORECASE)
+_YEAR_RE = re.compile(r"(?<![\d.,])(19[5-9]\d|20[0-9]\d)(?![\d.,])")
+
+# Words that never belong to a ward name (a name ends where one of these starts).
+_NAME_STOP = set(
+    ["năm", "có", "thì", "sao", "đạt", "được", "bao", "nhiêu", "là", "gì", "như", "thế", "nào", "về", "của", "và", "với", "so", "sánh", "hơn", "các", "những", "trong", "ước", "tổng", "thu", "chi", "tỷ", "lệ", "số", "hộ", "nghèo", "dân", "kế", "hoạch", "báo", "cáo", "ra", "sao", "hiện", "nay", "đã", "sẽ", "bao", "giờ", "mấy", "nào", "ở", "tại", "cho", "theo", "đến", "từ", "khi", "đâu", "ai", "chỉ", "tiêu", "nhiệm", "vụ", "kết", "quả", "tình", "hình", "công", "tác", "thực", "hiện", "ngân", "sách", "hai", "cả", "còn", "giữa", "hay", "hoặc"]
+)
+_NAME_STOP_FOLD = {fold(w) for w in _NAME_STOP}
+
+STOPWORDS = set(
+    ["là", "gì", "của", "và", "các", "những", "được", "có", "không", "bao", "nhiêu", "như", "thế", "nào", "ra", "sao", "thì", "sao", "trong", "năm", "này", "đó", "với", "cho", "về", "theo", "tại", "ở", "đã", "sẽ", "đang", "mấy", "nào", "ai", "đâu", "khi", "bao", "giờ", "hãy", "cho", "biết", "tôi", "muốn", "hỏi", "xin", "phường", "xã", "thị", "trấn", "ubnd", "ủy", "ban", "nhân", "dân", "uỷ", "còn", "thế", "vậy", "a", "ạ", "nhé", "à", "ư", "hả", "gồm", "những", "cái", "việc", "đạt", "ước", "tính", "khoảng", "so", "sánh", "hơn", "hai", "cả", "giữa", "bằng", "mức", "số", "lượng", "tổng"]
+)
+_STOP_KEYS = {canonical_tones(w) for w in STOPWORDS}
+_STOP_FOLD = {fold(w) for w in STOPWORDS}
+
+NUMBER_CUES = ("bao nhiêu", "mấy", "tỷ lệ", "tỉ lệ", "bao nhiều", "số lượng", "tổng số", "mức", "con số")
+LIST_CUES = ("những", "liệt kê", "gồm", "các nhiệm vụ", "các giải pháp", "các chỉ tiêu", "nhiệm vụ gì",
+             "những gì", "kể tên", "các công trình", "các dự án", "giải pháp", "nhiệm vụ")
+COMPARE_CUES = ("so sánh", "so với phường", "hai phường", "hai xã", "các phường", "phường nào", "xã nào",
+                "nơi nào", "bên nào", "cao hơn", "thấp hơn", "nhiều hơn", "ít hơn", "chênh lệch")
+FOLLOWUP_CUES = ("còn ", "thế còn", "thì sao", "vậy còn", "còn về", "thế thì", "còn đối với", "thế ")
+
+
+def _fold_low(text: str) -> str:
+    return fold(nfc(text)).lower()
+
+
+def contains_cue(question: str, cues: Iterable[str]) -> bool:
+    f = " " + re.sub(r"\s+", " ", re.sub(r"[^\w\s%-]", " ", _fold_low(question))) + " "
+    return any(" " + fold(c).strip().lower() + " " in f for c in cues)
+
+
+@dataclass
+class QueryInfo:
+    question: str
+    wards: list[str] = field(default_factory=list)  # known wards named (canonical names)
+    unknown_wards: list[str] = field(default_factory=list)  # wards named that the index lacks
+    years: list[int] = field(default_factory=list)
+    wants_number: bool = False
+    wants_list: bool = False
+    is_comparison: bool = False
+    content_tokens: list[str] = field(default_factory=list)
+
+
+def find_wards(question: str, known: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Known ward names in the question (with or without diacritics), and named unknown ones."""
+    fq = " " + re.sub(r"[^\w\s]", " ", _fold_low(question)) + " "
+    fq = re.sub(r"\s+", " ", fq)
+    found: list[str] = []
+    for w in sorted(known, key=len, reverse=True):
+        fw = " " + re.sub(r"\s+", " ", _fold_low(w)) + " "
+        if fw in fq and w not in found:
+            found.append(w)
+            fq = fq.replace(fw, " ")
+    unknown: list[str] = []
+    for m in _KIND_RE.finditer(question):
+        rest = question[m.end() :]
+        words = re.findall(r"[\w]+", rest)[:4]
+        name: list[str] = []
+        for wd in words:
+            low = canonical_tones(wd).lower()
+            if wd.isdigit() or low in _NAME_STOP or (low == fold(low) and low in _NAME_STOP_FOLD):
+                break
+            # proper names are capitalised when typed with care; unaccented lower-case also allowed
+            name.append(wd)
+        if not name:
+            continue
+        cand = " ".join(name)
+        cf = _fold_low(cand)
+        if any(cf.startswith(_fold_low(k)) or _fold_low(k).startswith(cf) for k in known):
+            continue
+        if len(name) >= 1 and (name[0][:1].isupper() or len(name) >= 2):
+            unknown.append(" ".join(w[:1].upper() + w[1:] for w in name))
+    return found, list(dict.fromkeys(unknown))
+
+
+def find_years(question: str) -> list[int]:
+    return sorted({int(y) for y in _YEAR_RE.findall(question)})
+
+
+def content_tokens(question: str, drop: Iterable[str] = ()) -> list[str]:
+    """Topic tokens: syllables and numbers minus stopwords, ward names and years."""
+    dropped = {fold(t) for d in drop for t in tokenize(d)}
+    out = []
+    for t in tokenize(question):
+        if t in _STOP_KEYS or (t.isdigit() and len(t) == 4):
+            continue
+        ft = fold(t)
+        if ft in dropped or (ft in _STOP_FOLD and t == ft):
+            continue
+        out.append(t)
+    return out
+
+
+def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
+    known = list(known_wards)
+    wards, unknown = find_wards(question, known)
+    info = QueryInfo(question=question, wards=wards, unknown_wards=unknown, years=find_years(question))
+    info.wants_number = contains_cue(question, NUMBER_CUES)
+    info.wants_list = contains_cue(question, LIST_CUES) and not info.wants_number
+    multi = len(wards) >= 2 or contains_cue(question, ("hai phường", "hai xã", "các phường", "phường nào",
+                                                        "xã nào", "nơi nào", "bên nào"))
+    info.is_comparison = (multi and contains_cue(question, COMPARE_CUES)) or (
+        contains_cue(question, ("so sánh",)) and len(wards) != 1
+    )
+    info.content_tokens = content_tokens(question, drop=wards + unknown)
+    return info

@@ -1,0 +1,152 @@
+"""Hybrid retrieval: dense (Chroma) + lexical (BM25) fused with reciprocal rank fusion.
+
+Filters (ward, document type, year) are resolved to the set of committed documents
+they allow, then applied to both retrievers, so a question about one ward never
+sees another ward's passages.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.glossary import expand_query
+from assistant.types import Passage
+from baocao.vntext import fold
+from ingest.models import DocumentMeta
+from vectorstore.index import Index, StoredChunk
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+
+
+@dataclass
+class Filters:
+    wards: list[str] = field(default_factory=list)
+    doc_types: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+
+    def allows(self, doc: DocumentMeta) -> bool:
+        if self.wards and fold(doc.ward).lower() not in {fold(w).lower() for w in self.wards}:
+            return False
+        if self.doc_types and fold(doc.doc_type).lower() not in {fold(t).lower() for t in self.doc_types}:
+            return False
+        return not (self.years and doc.years and not set(self.years) & set(doc.years))
+
+    @property
+    def empty(self) -> bool:
+        return not (self.wards or self.doc_types or self.years)
+
+
+def passage_from(chunk: StoredChunk, score: float = 0.0) -> Passage:
+    m = chunk.metadata
+    page = int(m.get("page", -1))
+    return Passage(
+        chunk_id=chunk.chunk_id,
+        doc_id=str(m.get("doc_id", "")),
+        text=chunk.text,
+        ward=str(m.get("ward", "")),
+        ward_kind=str(m.get("ward_kind", "phường")),
+        doc_type=str(m.get("doc_type", "")),
+        doc_number=str(m.get("doc_number", "")),
+        date=str(m.get("date", "")),
+        title=str(m.get("title", "")),
+        years=[int(y) for y in str(m.get("years", "")).split(",") if y.strip().isdigit()],
+        section=str(m.get("section", "")),
+        source=str(m.get("source", "")),
+        page=page if page >= 0 else None,
+        position=int(m.get("position", 0)),
+        score=score,
+    )
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over our ``Index``; ``search`` is the typed entry point."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: Any
+    mode: Mode = "hybrid"
+    k: int = 8
+    candidates: int = 30
+    rrf_k: int = 20
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.2
+    filters: Filters | None = None
+    last_timings: dict[str, float] = {}
+
+    def allowed_docs(self, filters: Filters | None) -> list[str] | None:
+        idx: Index = self.index
+        if filters is None or filters.empty:
+            return None
+        return [d.doc_id for d in idx.documents().values() if filters.allows(d)]
+
+    def search(self, query: str, filters: Filters | None = None, k: int | None = None) -> list[Passage]:
+        idx: Index = self.index
+        k = k or self.k
+        timings: dict[str, float] = {}
+        expanded, _ = expand_query(query)
+        allowed = self.allowed_docs(filters)
+        if allowed is not None and not allowed:
+            self.last_timings = timings
+            return []
+        dense: list[StoredChunk] = []
+        lexical: list[tuple[str, float]] = []
+        if self.mode in ("hybrid", "dense"):
+            t0 = time.perf_counter()
+            vec = idx.embedder.embed_query(expanded)
+            timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            dense = idx.dense_search(vec, self.candidates, allowed)
+            timings["dense_ms"] = (time.perf_counter() - t0) * 1000
+        if self.mode in ("hybrid", "lexical"):
+            t0 = time.perf_counter()
+            allowed_chunks = None
+            lex = idx.lexical()
+            if allowed is not None:
+                allowed_set = set(allowed)
+                allowed_chunks = {cid for cid, d in lex.doc_of.items() if d in allowed_set}
+            else:
+                committed = set(idx.documents())
+                allowed_chunks = {cid for cid, d in lex.doc_of.items() if d in committed}
+            lexical = lex.search(expanded, self.candidates, allowed_chunks)
+            timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        scores: dict[str, float] = {}
+        dense_rank: dict[str, int] = {}
+        lex_rank: dict[str, int] = {}
+        for r, ch in enumerate(dense):
+            dense_rank[ch.chunk_id] = r + 1
+            scores[ch.chunk_id] = scores.get(ch.chunk_id, 0.0) + self.dense_weight / (self.rrf_k + r + 1)
+        for r, (cid, _s) in enumerate(lexical):
+            lex_rank[cid] = r + 1
+            scores[cid] = scores.get(cid, 0.0) + self.lexical_weight / (self.rrf_k + r + 1)
+        ranked = sorted(scores, key=lambda c: -scores[c])[:k]
+        known = {c.chunk_id: c for c in dense}
+        missing = [c for c in ranked if c not in known]
+        known.update(idx.get_chunks(missing))
+        out = []
+        for cid in ranked:
+            if cid not in known:
+                continue  # removed meanwhile
+            p = passage_from(known[cid], scores[cid])
+            p.dense_rank = dense_rank.get(cid)
+            p.lexical_rank = lex_rank.get(cid)
+            out.append(p)
+        timings["fuse_ms"] = (time.perf_counter() - t0) * 1000
+        self.last_timings = timings
+        return out
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [
+            Document(page_content=p.text, metadata=p.model_dump(exclude={"text"}), id=p.chunk_id)
+            for p in self.search(query, self.filters)
+        ]

@@ -1,0 +1,114 @@
+"""Split passages into sentences / list items and score them against a question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+
+from baocao.vntext import fold, tokenize
+
+_BULLET_RE = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][)])\s+")
+# sentence end: . ; ! ? followed by space and an upper-case letter, digit, bullet or "("
+_SENT_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"“(A-ZĐÀ-Ỹ0-9-])")
+_DIGIT_RE = re.compile(r"\d")
+_MAX_SENT = 450
+
+
+@dataclass
+class Sentence:
+    text: str
+    passage: int  # index into the passage list
+    order: int  # position inside the passage
+    is_bullet: bool = False
+    ends_with_colon: bool = False
+
+
+def split_sentences(text: str, passage: int = 0) -> list[Sentence]:
+    out: list[Sentence] = []
+    for para in re.split(r"\n+", text):
+        para = para.strip()
+        if not para:
+            continue
+        bullet = bool(_BULLET_RE.match(para))
+        parts: list[str] = []
+        for part in _SENT_END_RE.split(para):
+            # "TP. Bắc Giang", "Q. 1": a short abbreviation is not a sentence end
+            if parts and re.search(r"(?:^|\s)[A-ZĐ][\w]{0,3}\.$", parts[-1]):
+                parts[-1] = parts[-1] + " " + part
+            else:
+                parts.append(part)
+        for part in parts:
+            part = part.strip()
+            if not part:
+                continue
+            pieces = [part]
+            if len(part) > _MAX_SENT and ";" in part:
+                pieces = _split_long(part)
+            for pc in pieces:
+                out.append(Sentence(pc, passage, len(out), is_bullet=bullet, ends_with_colon=pc.endswith(":")))
+    return out
+
+
+def _split_long(text: str) -> list[str]:
+    """Split an over-long sentence at semicolons into clauses of reasonable size."""
+    clauses = [c.strip() for c in text.split(";") if c.strip()]
+    out: list[str] = []
+    cur = ""
+    for c in clauses:
+        cand = f"{cur}; {c}" if cur else c
+        if cur and len(cand) > _MAX_SENT:
+            out.append(cur + ";")
+            cur = c
+        else:
+            cur = cand
+    if cur:
+        out.append(cur)
+    return out
+
+
+def has_number(text: str) -> bool:
+    return bool(_DIGIT_RE.search(text))
+
+
+@dataclass
+class TermWeights:
+    """Question terms with idf weights: exact (tone-canonical) and folded forms."""
+
+    exact: dict[str, float]
+    bigrams: dict[str, float]
+
+    @property
+    def total(self) -> float:
+        return sum(self.exact.values()) + 0.5 * sum(self.bigrams.values())
+
+
+def token_sets(text: str) -> tuple[set[str], set[str], set[str]]:
+    toks = tokenize(text)
+    return set(toks), {fold(t) for t in toks}, {f"{a}_{b}" for a, b in pairwise(toks)} | {
+        f"{fold(a)}_{fold(b)}" for a, b in pairwise(toks)
+    }
+
+
+def coverage(weights: TermWeights, text: str, context: str = "", context_factor: float = 0.6) -> float:
+    """Share of the question's weighted terms found in ``text`` (``context`` counts less)."""
+    if weights.total <= 0:
+        return 0.0
+    ex, fo, bi = token_sets(text)
+    cex, cfo, _ = token_sets(context) if context else (set(), set(), set())
+    got = 0.0
+    for t, w in weights.exact.items():
+        ft = fold(t)
+        if t in ex:
+            got += w
+        elif ft in fo:
+            got += 0.9 * w
+        elif t in cex:
+            got += context_factor * w
+        elif ft in cfo:
+            got += 0.85 * context_factor * w
+    for b, w in weights.bigrams.items():
+        a, _, c = b.partition("_")
+        if b in bi or f"{fold(a)}_{fold(c)}" in bi:
+            got += 0.5 * w
+    return got / weights.total

@@ -1,0 +1,193 @@
+"""The assistant: question (+ history) → answer record with numbered citations."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from assistant.answer import compose, refusal, score_sentences, term_weights
+from assistant.compare import compare
+from assistant.conversation import resolve
+from assistant.query import QueryInfo, analyse
+from assistant.retrieval import Filters, HybridRetriever, Mode
+from assistant.types import AnswerRecord, Passage
+from baocao.settings import Settings
+from baocao.vntext import fold, has_diacritics, nfc
+from vectorstore.index import Index
+
+log = logging.getLogger(__name__)
+
+INVALID_NOTE = "invalid_question"
+
+
+def _invalid(question: str, message: str) -> AnswerRecord:
+    return AnswerRecord(question=question, answer=message, refused=True, notes=[INVALID_NOTE])
+
+
+class Assistant:
+    def __init__(
+        self,
+        settings: Settings,
+        index: Index | None = None,
+        retrieval_mode: Mode = "hybrid",
+        llm: Any | None = None,
+        use_llm: bool | None = None,
+    ) -> None:
+        self.settings = settings
+        self.index = index if index is not None else Index(settings)
+        self.retriever = HybridRetriever(index=self.index, mode=retrieval_mode, k=settings.top_k)
+        self._llm = llm
+        self.use_llm = settings.llm_enabled if use_llm is None else use_llm
+
+    # corpus facts ----------------------------------------------------------------------
+    def known_wards(self) -> list[str]:
+        return sorted({d.ward for d in self.index.documents().values()})
+
+    def ward_kind(self, ward: str) -> str:
+        for d in self.index.documents().values():
+            if d.ward == ward:
+                return d.ward_kind
+        return "phường"
+
+    def coverage_text(self) -> str:
+        docs = list(self.index.documents().values())
+        if not docs:
+            return "Chỉ mục chưa có báo cáo nào."
+        parts = []
+        for w in self.known_wards():
+            wd = [d for d in docs if d.ward == w]
+            years = sorted({y for d in wd for y in d.years})
+            kinds = "; ".join(d.label for d in wd)
+            parts.append(f"{wd[0].ward_kind} {w} ({kinds}; năm {', '.join(map(str, years)) or '?'})")
+        return "Chỉ mục hiện có báo cáo của: " + "; ".join(parts) + "."
+
+    @property
+    def llm(self) -> Any:
+        if self._llm is None and self.use_llm:
+            from assistant.llm import LLMAnswerer
+
+            self._llm = LLMAnswerer(self.settings)
+        return self._llm
+
+    # answering ---------------------------------------------------------------------------
+    def validate(self, question: str) -> str | None:
+        q = question.strip()
+        if not q or not re.search(r"\w", q):
+            return "Câu hỏi trống. Hãy nhập câu hỏi về báo cáo, ví dụ: “Thu ngân sách phường năm 2023 đạt bao nhiêu?”"
+        if len(q) > self.settings.max_question_chars:
+            return (
+                f"Câu hỏi quá dài ({len(q)} ký tự; tối đa {self.settings.max_question_chars}). "
+                "Hãy hỏi ngắn gọn từng ý."
+            )
+        return None
+
+    def ask(
+        self,
+        question: str,
+        history: list[str] | None = None,
+        filters: Filters | None = None,
+        qid: str = "",
+    ) -> AnswerRecord:
+        rec: AnswerRecord | None = None
+        for item in self.stream(question, history, filters, qid):
+            if isinstance(item, AnswerRecord):
+                rec = item
+        assert rec is not None
+        return rec
+
+    def stream(
+        self,
+        question: str,
+        history: list[str] | None = None,
+        filters: Filters | None = None,
+        qid: str = "",
+    ) -> Iterator[str | AnswerRecord]:
+        """Yield answer text pieces as they form, then the final record."""
+        t0 = time.perf_counter()
+        question = nfc(question)
+        problem = self.validate(question)
+        if problem:
+            rec = _invalid(question, problem)
+        else:
+            rec = self._answer(question, [nfc(h) for h in history or []], filters or Filters())
+            if self.use_llm and not rec.refused and rec.mode == "grounded" and self.llm is not None:
+                final: AnswerRecord | None = None
+                for piece in self.llm.stream(rec.rewritten_question or question, rec.retrieved, rec):
+                    if isinstance(piece, AnswerRecord):
+                        final = piece
+                    else:
+                        yield piece
+                rec = final or rec
+            else:
+                yield rec.answer
+        rec.id = qid
+        rec.question = question
+        rec.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
+        yield rec
+
+    def _answer(self, question: str, history: list[str], filters: Filters) -> AnswerRecord:
+        known = self.known_wards()
+        if not known:
+            return AnswerRecord(
+                question=question,
+                answer="Chưa có báo cáo nào trong chỉ mục. Hãy nạp báo cáo (`python -m ingest add ĐƯỜNG_DẪN`).",
+                refused=True,
+            )
+        resolved = resolve(question, history, known) if history else question
+        info = analyse(resolved, known)
+        wards = info.wards or list(filters.wards)
+        if info.unknown_wards and not info.wards:
+            names = ", ".join(info.unknown_wards)
+            rec = refusal(info, self.coverage_text(), [], f"Các báo cáo hiện có không có thông tin về {names}")
+        elif info.is_comparison:
+            targets = info.wards if len(info.wards) >= 2 else [w for w in known if not filters.wards or w in filters.wards]
+            rec = compare(resolved, targets, lambda q, w: self._single(q, Filters([w], filters.doc_types, filters.years)),
+                          self.ward_kind)
+        else:
+            f = Filters(wards or [], list(filters.doc_types), list(filters.years))
+            rec = self._single(resolved, f, info)
+        rec.rewritten_question = resolved if resolved != question else ""
+        return rec
+
+    def _single(self, question: str, filters: Filters, info: QueryInfo | None = None) -> AnswerRecord:
+        known = self.known_wards()
+        info = info or analyse(question, known)
+        timings: dict[str, float] = {}
+        docs = [d for d in self.index.documents().values() if Filters(filters.wards, filters.doc_types).allows(d)]
+        covered_years = {y for d in docs for y in d.years}
+        if info.years and covered_years and not set(info.years) & covered_years:
+            yrs = ", ".join(map(str, info.years))
+            where = f" của {self.ward_kind(filters.wards[0])} {filters.wards[0]}" if len(filters.wards) == 1 else ""
+            return refusal(info, self.coverage_text(), [],
+                           f"Các báo cáo hiện có{where} không có số liệu năm {yrs}")
+        f = Filters(filters.wards, filters.doc_types, filters.years)
+        t0 = time.perf_counter()
+        passages = self.retriever.search(question, f)
+        timings.update(self.retriever.last_timings)
+        timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        rec = self._extract(info, passages)
+        timings["answer_ms"] = (time.perf_counter() - t0) * 1000
+        rec.timings = timings
+        rec.retrieved = passages
+        return rec
+
+    def _idf(self, tokens: list[str]) -> dict[str, float]:
+        lex = self.index.lexical()
+        return {t: lex.idf(t) if has_diacritics(t) else lex.idf("~" + fold(t)) for t in tokens}
+
+    def _extract(self, info: QueryInfo, passages: list[Passage]) -> AnswerRecord:
+        if not passages:
+            return refusal(info, self.coverage_text(), [])
+        weights = term_weights(info, self._idf(info.content_tokens))
+        picks = score_sentences(info, weights, passages)
+        rec = compose(info, picks, passages)
+        if rec is None:
+            return refusal(info, self.coverage_text(), passages)
+        return rec
+
+    def section_text(self, doc_id: str, section: str) -> str:
+        return "\n\n".join(c.text for c in self.index.section_chunks(doc_id, section))
