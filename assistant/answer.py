@@ -9,13 +9,13 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.query import QueryInfo
-from assistant.sentences import Sentence, TermWeights, coverage, has_number, split_sentences
+from assistant.sentences import Sentence, TermWeights, coverage, split_sentences
 from assistant.types import AnswerRecord, Citation, Passage
 from baocao.vntext import fold, tokenize
 
 # Below this share of the question's weighted terms, the passages do not answer it.
 MIN_COVERAGE = 0.55
-_LIST_MAX = 8
+LIST_MAX = 8
 
 
 @dataclass
@@ -33,6 +33,11 @@ def term_weights(info: QueryInfo, idf: dict[str, float]) -> TermWeights:
     return TermWeights(exact, bigrams)
 
 
+def has_figure(text: str) -> bool:
+    """A number that is not just a year (2023) or a list index."""
+    return any(not re.fullmatch(r"(19|20)\d\d", n) for n in re.findall(r"\d+(?:[.,]\d+)*", text))
+
+
 def _year_hint(info: QueryInfo, passage: Passage, sent: Sentence) -> float:
     if not info.years:
         return 0.0
@@ -48,14 +53,19 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
             cov = coverage(weights, s.text, context=p.section)
             score = cov + 0.04 / (pi + 1) + _year_hint(info, p, s)
             if info.wants_number:
-                score += 0.12 if has_number(s.text) else -0.25
+                score += 0.12 if has_figure(s.text) else -0.25
+            if info.wants_percent and "%" not in s.text:
+                score -= 0.3
+            score -= 0.00015 * max(0, len(s.text) - 200)
             if info.wants_list and s.ends_with_colon:
                 score += 0.1
             if len(s.text) < 25:
                 score -= 0.2
             pk = Pick(s, score, cov)
             if s.ends_with_colon:
-                pk.extra = [x for x in sents[si + 1 : si + 1 + _LIST_MAX] if x.is_bullet]
+                following = sents[si + 1 : si + 1 + LIST_MAX]
+                bullets = [x for x in following if x.is_bullet]
+                pk.extra = bullets or following
                 if pk.extra:
                     pk.coverage = max(cov, coverage(weights, " ".join(x.text for x in [s, *pk.extra]), p.section))
             picks.append(pk)
@@ -108,21 +118,27 @@ def citation_for(n: int, p: Passage, quote: str = "") -> Citation:
     )
 
 
-def compose(info: QueryInfo, picks: list[Pick], passages: list[Passage]) -> AnswerRecord | None:
+def compose(
+    info: QueryInfo, picks: list[Pick], passages: list[Passage], weights: TermWeights | None = None
+) -> AnswerRecord | None:
     """Answer from the best sentences, or None when nothing covers the question."""
     if not picks or picks[0].coverage < MIN_COVERAGE:
         return None
     best = picks[0]
     chosen = [best]
     for pk in picks[1:4]:
-        if len(chosen) >= 2:
+        if len(chosen) >= 2 or info.wants_number or best.extra:
             break
-        if pk.coverage < max(MIN_COVERAGE, best.coverage - 0.12) or pk.score < best.score - 0.15:
+        if pk.coverage < max(MIN_COVERAGE, best.coverage - 0.05) or pk.score < best.score - 0.1:
             continue
         if pk.sentence.text == best.sentence.text or pk.sentence in best.extra:
             continue
-        if info.wants_number and not has_number(pk.sentence.text):
+        if info.wants_number and not has_figure(pk.sentence.text):
             continue
+        if weights is not None and not info.wants_list:
+            gain = coverage(weights, best.sentence.text + " " + pk.sentence.text) - coverage(weights, best.sentence.text)
+            if gain < 0.15:
+                continue
         chosen.append(pk)
     cites: dict[int, int] = {}  # passage index -> citation number
     citations: list[Citation] = []

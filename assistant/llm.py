@@ -26,7 +26,15 @@ from assistant.number_guard import MARKER_RE, check_numbers
 from assistant.types import AnswerRecord, Citation, Passage
 from baocao.settings import Settings
 
-__all__ = ["SYSTEM_PROMPT", "LLMAnswerer", "LLMConfigError", "build_messages", "format_passages"]
+__all__ = [
+    "SYSTEM_PROMPT",
+    "LLMAnswerer",
+    "LLMConfigError",
+    "build_messages",
+    "format_passages",
+    "passage_header",
+    "renumber_citations",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +122,12 @@ def renumber_citations(answer: str, n_passages: int) -> tuple[str, list[int]]:
     return re.sub(r"[ \t]{2,}", " ", text).strip(), order
 
 
+def _unknown_markers(answer: str, n_passages: int) -> list[str]:
+    """Markers naming no passage, e.g. ``["[4]"]`` with 3 passages (first occurrence order)."""
+    ids = (int(x) for m in MARKER_RE.finditer(answer) for x in re.split(r"[,;]", m.group(1)))
+    return list(dict.fromkeys(f"[{n}]" for n in ids if not 1 <= n <= n_passages))
+
+
 def _quote(passage_text: str, answer: str) -> str:
     """The passage sentence sharing most words with the answer."""
     words = set(re.findall(r"\w+", answer.lower()))
@@ -158,7 +172,10 @@ class LLMAnswerer:
             timeout=settings.llm_timeout_s,
             temperature=0,
             max_retries=0,
-            max_completion_tokens=max_tokens,
+            # sent as the classic "max_tokens": LangChain's own field goes out as
+            # "max_completion_tokens", which llama-cpp-python's server ignores
+            # (it then generates until the context is full)
+            extra_body={"max_tokens": max_tokens},
         )
 
     # -- public API ---------------------------------------------------------------------
@@ -209,8 +226,12 @@ class LLMAnswerer:
         answer, order = renumber_citations(raw, len(passages))
         if not answer:
             return self._fallback(fallback, "LLM: câu trả lời rỗng", llm_ms)
+        unknown = _unknown_markers(raw, len(passages))
         if not order:
-            return self._fallback(fallback, "LLM: câu trả lời không có trích dẫn [n]", llm_ms)
+            note = "LLM: câu trả lời không có trích dẫn [n]"
+            if unknown:
+                note = "LLM: chỉ trích dẫn đoạn không tồn tại: " + ", ".join(unknown)
+            return self._fallback(fallback, note, llm_ms)
         used = [passages[i] for i in order]
         cited = {n: f"{passage_header(p)}\n{p.text}" for n, p in enumerate(used, start=1)}
         bad = check_numbers(answer, cited)
@@ -227,7 +248,8 @@ class LLMAnswerer:
             mode="llm",
             retrieved=fallback.retrieved or passages,
             timings={**fallback.timings, "llm_ms": llm_ms},
-            notes=list(fallback.notes),
+            notes=[*fallback.notes]
+            + (["LLM: đã bỏ trích dẫn không tồn tại: " + ", ".join(unknown)] if unknown else []),
         )
 
     def _endpoint_failed(self, fallback: AnswerRecord, exc: Exception, start: float) -> AnswerRecord:

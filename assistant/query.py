@@ -50,6 +50,7 @@ class QueryInfo:
     years: list[int] = field(default_factory=list)
     wants_number: bool = False
     wants_list: bool = False
+    wants_percent: bool = False
     is_comparison: bool = False
     content_tokens: list[str] = field(default_factory=list)
 
@@ -109,6 +110,7 @@ def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
     wards, unknown = find_wards(question, known)
     info = QueryInfo(question=question, wards=wards, unknown_wards=unknown, years=find_years(question))
     info.wants_number = contains_cue(question, NUMBER_CUES)
+    info.wants_percent = contains_cue(question, ("tỷ lệ", "tỉ lệ", "phần trăm", "%"))
     info.wants_list = contains_cue(question, LIST_CUES) and not info.wants_number
     multi = len(wards) >= 2 or contains_cue(question, ("hai phường", "hai xã", "các phường", "phường nào",
                                                         "xã nào", "nơi nào", "bên nào"))

@@ -34,7 +34,7 @@ def split_sentences(text: str, passage: int = 0) -> list[Sentence]:
         parts: list[str] = []
         for part in _SENT_END_RE.split(para):
             # "TP. Bắc Giang", "Q. 1": a short abbreviation is not a sentence end
-            if parts and re.search(r"(?:^|\s)[A-ZĐ][\w]{0,3}\.$", parts[-1]):
+            if parts and re.search(r"(?:^|\s)(?:[A-ZĐ][\w]{0,3}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])\.$", parts[-1]):
                 parts[-1] = parts[-1] + " " + part
             else:
                 parts.append(part)

@@ -8,11 +8,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.answer import compose, refusal, score_sentences, term_weights
+from assistant.answer import LIST_MAX, Pick, compose, refusal, score_sentences, term_weights
 from assistant.compare import compare
 from assistant.conversation import resolve
 from assistant.query import QueryInfo, analyse
 from assistant.retrieval import Filters, HybridRetriever, Mode
+from assistant.sentences import split_sentences
 from assistant.types import AnswerRecord, Passage
 from baocao.settings import Settings
 from baocao.vntext import fold, has_diacritics, nfc
@@ -184,10 +185,23 @@ class Assistant:
             return refusal(info, self.coverage_text(), [])
         weights = term_weights(info, self._idf(info.content_tokens))
         picks = score_sentences(info, weights, passages)
-        rec = compose(info, picks, passages)
+        if picks and picks[0].sentence.ends_with_colon and not picks[0].extra:
+            self._continue_list(picks[0], passages)
+        rec = compose(info, picks, passages, weights)
         if rec is None:
             return refusal(info, self.coverage_text(), passages)
         return rec
+
+    def _continue_list(self, pick: Pick, passages: list[Passage]) -> None:
+        """A list lead ("… như sau:") ending its chunk: take the items from the next chunk."""
+        p = passages[pick.sentence.passage]
+        nxt = self.index.chunk_at(p.doc_id, p.position + 1)
+        if nxt is None:
+            return
+        items = split_sentences(nxt.text, pick.sentence.passage)[:LIST_MAX]
+        if items:
+            pick.extra = items
+            p.text = p.text + "\n" + "\n".join(i.text for i in items)
 
     def section_text(self, doc_id: str, section: str) -> str:
         return "\n\n".join(c.text for c in self.index.section_chunks(doc_id, section))

@@ -61,20 +61,20 @@ def _check_row(q: EvalQuestion, keys: dict[str, str]) -> list[str]:
         problems.append("answerable question without evidence")
     if not q.must_contain:
         problems.append("answerable question without must_contain")
-    unknown = [s for s in q.source if s not in keys]
-    for s in unknown:
+    for s in (s for s in q.source if s not in keys):
         problems.append(f"unknown source file {s!r} (known: {', '.join(sorted(keys))})")
     source_keys = [keys[s] for s in q.source if s in keys]
     if not source_keys:
         return problems
 
-    evidence_keys = []
+    evidence_keys = []  # only spans really found in a source count as evidence for must_contain
     for ev in q.evidence:
         ek = match_key(ev)
-        evidence_keys.append(ek)
         if not ek:
             problems.append("empty evidence string")
-        elif not any(ek in sk for sk in source_keys):
+        elif any(ek in sk for sk in source_keys):
+            evidence_keys.append(ek)
+        else:
             problems.append(f"evidence not found in {'/'.join(q.source)}: {ev[:80]!r}")
     for item in q.must_contain:
         mk = match_key(item)
@@ -139,8 +139,8 @@ def validate_questions(path: Path, clean_texts: dict[str, str]) -> tuple[list[Ev
 
 
 def category_counts(rows: Sequence[EvalQuestion]) -> dict[str, int]:
-    counts = Counter(q.category for q in rows)
-    return {c: counts.get(c, 0) for c in CATEGORIES}
+    counts: Counter[str] = Counter(q.category for q in rows)
+    return {c: counts[c] for c in CATEGORIES}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

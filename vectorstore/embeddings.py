@@ -67,7 +67,8 @@ class SentenceTransformerEmbedder(Embeddings):
                 "Đặt BAOCAO_EMBEDDING_MODEL là một mô hình sentence-transformers có sẵn "
                 "hoặc đường dẫn thư mục mô hình."
             ) from exc
-        dim = self._model.get_sentence_embedding_dimension()
+        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = getter()
         self._dimension = int(dim) if dim else len(self._encode(["x"])[0])
         self._lock = threading.Lock()  # torch modules are not re-entrant friendly on 2 cores
 

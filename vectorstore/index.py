@@ -295,6 +295,15 @@ class Index:
         ]
         return sorted(out, key=lambda c: int(c.metadata.get("position", 0)))
 
+    def chunk_at(self, doc_id: str, position: int) -> StoredChunk | None:
+        """The chunk at ``position`` of a document (used to continue a list across chunks)."""
+        got = self._chunks.get(
+            where={"$and": [{"doc_id": doc_id}, {"position": position}]}, include=["documents", "metadatas"]
+        )
+        if not got["ids"]:
+            return None
+        return StoredChunk(got["ids"][0], (got["documents"] or [""])[0] or "", dict((got["metadatas"] or [{}])[0] or {}))
+
     def dense_search(
         self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None
     ) -> list[StoredChunk]:

@@ -1,0 +1,243 @@
+"""Document metadata: ward, document type/number/date, title, signer, years covered."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from baocao.vntext import fold
+from ingest.rawdoc import Block, Section
+from ingest.structure import LETTER, PART, ROMAN
+
+DOC_TYPES = {
+    "BÁO CÁO": "Báo cáo",
+    "KẾ HOẠCH": "Kế hoạch",
+    "NGHỊ QUYẾT": "Nghị quyết",
+    "TỜ TRÌNH": "Tờ trình",
+    "QUYẾT ĐỊNH": "Quyết định",
+    "THÔNG BÁO": "Thông báo",
+    "CHƯƠNG TRÌNH": "Chương trình",
+    "CÔNG VĂN": "Công văn",
+    "ĐỀ ÁN": "Đề án",
+    "KẾT LUẬN": "Kết luận",
+    "CHỈ THỊ": "Chỉ thị",
+}
+_CODE_TYPES = {
+    "BC": "Báo cáo",
+    "KH": "Kế hoạch",
+    "NQ": "Nghị quyết",
+    "TTR": "Tờ trình",
+    "QĐ": "Quyết định",
+    "TB": "Thông báo",
+    "CTR": "Chương trình",
+    "ĐA": "Đề án",
+    "KL": "Kết luận",
+    "CT": "Chỉ thị",
+}
+_KINDS = {"phường": "phường", "xã": "xã", "thị trấn": "thị trấn"}
+_KIND_ABBR = {"p": "phường", "x": "xã", "tt": "thị trấn"}
+_KIND_FOLDED = {"phuong": "phường", "xa": "xã", "thi tran": "thị trấn"}
+
+_NUMBER_RE = re.compile(r"^Số\s*:?\s*(\d*)\s*/\s*([0-9A-Za-zĐđ][\w\-/.]*)")
+_DATE_RE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+_DATE_NUM_RE = re.compile(r"ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})", re.IGNORECASE)
+_PLACE_RE = re.compile(
+    r"^(?:(P|X|TT)\.\s*|(Phường|Xã|Thị trấn|phường|xã|thị trấn|PHƯỜNG|XÃ|THỊ TRẤN)\s+)([^,]{1,40}),\s*ngày"
+)
+_LETTERHEAD_WARD_RE = re.compile(
+    r"^(?:(?:UBND|[ỦU][ỶY] BAN NHÂN DÂN|HĐND|HỘI ĐỒNG NHÂN DÂN)\s+)?(PHƯỜNG|XÃ|THỊ TRẤN)\s+(\S.{1,40})$"
+)
+_KIND_WORD_RE = re.compile(
+    r"(?<![\wÀ-ỹ])(phường|xã|thị trấn|Phường|Xã|Thị trấn|PHƯỜNG|XÃ|THỊ TRẤN)\s+(\S[^\n]{0,60})"
+)
+_AGENCY_RE = re.compile(r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)\s*$")
+_YEAR_RE = re.compile(r"(?<![\d/\-–.,])((?:19[5-9]|20\d)\d)(?![\d/\-–]|\s*[-–]\s*\d{4})")
+_NAMED_YEAR_RE = re.compile(r"(?:năm|NĂM)\s+((?:19[5-9]|20\d)\d)(?![\d/\-–])")
+_SIGN_ROLE_RE = re.compile(r"CHỦ\s+TỊCH|TRƯỞNG\s+BAN|BÍ\s+THƯ")
+
+
+@dataclass
+class Meta:
+    ward: str = ""
+    ward_kind: str = ""
+    doc_type: str = "Báo cáo"
+    doc_number: str = ""
+    date: str = ""
+    title: str = ""
+    signer: str = ""
+    years: list[int] = field(default_factory=list)
+    ward_candidates: list[str] = field(default_factory=list)
+
+
+def title_case(name: str) -> str:
+    """ "NGÔ QUYỀN" → "Ngô Quyền"; already mixed-case names are kept."""
+    words = name.split()
+    if all(w.isupper() or not any(c.isalpha() for c in w) for w in words) or all(w.islower() for w in words):
+        return " ".join(w[:1].upper() + w[1:].lower() for w in words)
+    return " ".join(w[:1].upper() + w[1:] for w in words)
+
+
+def _name_after(text: str, allow_upper: bool) -> str:
+    """Capitalised syllables (or a number) right after a ward kind word."""
+    out: list[str] = []
+    for raw in text.split():
+        w = raw.strip("“”\"'()")
+        stop = raw != raw.rstrip(',.;:!?)”"') or w != raw.strip(",.;:!?")
+        w = w.strip(",.;:!?")
+        if not w:
+            break
+        if w.isdigit() and not out:
+            out.append(w)
+            break
+        if not (w[0].isupper() and (allow_upper or not w.isupper() or len(w) == 1)):
+            break
+        if "-" in w or "/" in w:
+            break
+        out.append(w)
+        if stop or len(out) >= 4:
+            break
+    return " ".join(out)
+
+
+def find_ward(blocks: list[Block]) -> tuple[str, str, list[str]]:
+    """(kind, name, all candidate names) — ("", "", []) when nothing is found."""
+    votes: Counter[tuple[str, str]] = Counter()
+    for idx, b in enumerate(blocks):
+        t = b.text.strip()
+        if idx < 25:
+            m = _LETTERHEAD_WARD_RE.match(t)
+            if m and b.meta:
+                votes[(_KINDS[m.group(1).lower()], title_case(m.group(2).strip()))] += 5
+            m2 = _PLACE_RE.match(t)
+            if m2:
+                kind = _KIND_ABBR[m2.group(1).lower()] if m2.group(1) else _KINDS[m2.group(2).lower()]
+                votes[(kind, title_case(m2.group(3).strip()))] += 5
+        if b.meta:
+            continue
+        for m3 in _KIND_WORD_RE.finditer(t):
+            kind_word = m3.group(1)
+            if kind_word.isupper() and len(kind_word) > 2:
+                continue  # "KINH TẾ - XÃ HỘI" headings
+            name = _name_after(m3.group(2), allow_upper=False)
+            if not name or fold(name).lower() in ("hoi",):
+                continue
+            weight = 2 if _AGENCY_RE.search(t[: m3.start()]) else 1
+            votes[(_KINDS[kind_word.lower()], title_case(name))] += weight
+    if not votes:
+        return "", "", []
+    (kind, name), _ = votes.most_common(1)[0]
+    return kind, name, [n for (_, n), _ in votes.most_common()]
+
+
+def parse_ward_override(value: str, candidates: list[str], default_kind: str) -> tuple[str, str]:
+    """ "xã Đức Giang", "Hội Phú", "phuong Xuong Giang", "P. Ngô Quyền" → (kind, name)."""
+    s = re.sub(r"\s+", " ", value).strip()
+    kind = ""
+    folded = fold(s).lower()
+    for prefix, k in (("thi tran ", "thị trấn"), ("phuong ", "phường"), ("xa ", "xã")):
+        if folded.startswith(prefix):
+            kind, s = k, s[len(prefix) :].strip()
+            break
+    else:
+        m = re.match(r"^(tt|p|x)\.\s*", folded)
+        if m:
+            kind, s = _KIND_ABBR[m.group(1)], s[m.end() :].strip()
+    name = title_case(s)
+    for cand in candidates:  # restore diacritics from the document when the user typed none
+        if fold(cand).lower() == fold(name).lower():
+            name = cand
+            break
+    return kind or default_kind or "phường", name
+
+
+def extract(blocks: list[Block], sections: list[Section], end: list[Block]) -> Meta:
+    meta = Meta()
+    head = blocks[:30]
+    for b in head:
+        m = _NUMBER_RE.match(b.text.strip())
+        if m:
+            meta.doc_number = f"{m.group(1)}/{m.group(2)}" if m.group(1) else ""
+            break
+    for b in head:
+        m = _DATE_RE.search(b.text) or _DATE_NUM_RE.search(b.text)
+        if m and (b.meta or _PLACE_RE.match(b.text.strip()) or len(b.text) < 120):
+            d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            if 1 <= d <= 31 and 1 <= mo <= 12:
+                meta.date = f"{y:04d}-{mo:02d}-{d:02d}"
+                break
+    type_idx = None
+    for i, b in enumerate(head):
+        key = re.sub(r"\s+", " ", b.text).strip().rstrip(":").upper()
+        if key in DOC_TYPES and b.text.strip().isupper():
+            meta.doc_type = DOC_TYPES[key]
+            type_idx = i
+            break
+    if type_idx is None and meta.doc_number:
+        code = meta.doc_number.split("/", 1)[1].split("-", 1)[0].upper()
+        meta.doc_type = _CODE_TYPES.get(code, meta.doc_type)
+    meta.title = _title(head, type_idx, meta.doc_type)
+    meta.signer = _signer(end or blocks[-12:])
+    meta.years = _years(meta.title, sections, meta.date)
+    meta.ward_kind, meta.ward, meta.ward_candidates = find_ward(blocks)
+    return meta
+
+
+def _title(head: list[Block], type_idx: int | None, doc_type: str) -> str:
+    if type_idx is None:
+        return ""
+    parts: list[str] = []
+    first_bold = False
+    for b in head[type_idx + 1 : type_idx + 4]:
+        t = b.text.strip()
+        if (
+            b.meta
+            or not t
+            or t.startswith(("(", "Căn cứ", "Kính gửi", "Phần", "PHẦN"))
+            or re.match(r"^[IVX]+\.|^[A-Z]\.\s", t)
+            or len(t) > 250
+        ):
+            break
+        if parts and not (b.bold and first_bold):
+            break
+        parts.append(t)
+        first_bold = b.bold
+    text = " ".join(parts)
+    text = re.sub(r"\s*\([^()]*\)\s*$", "", text).strip()  # "(Trình tại kỳ họp …)"
+    return f"{doc_type} {text}".strip() if text else doc_type
+
+
+def _signer(tail: list[Block]) -> str:
+    role_at = None
+    for i, b in enumerate(tail):
+        if _SIGN_ROLE_RE.search(b.text) and b.text.isupper():
+            role_at = i
+    if role_at is None:
+        return ""
+    for b in tail[role_at + 1 : role_at + 4]:
+        t = b.text.strip()
+        words = t.split()
+        if (
+            2 <= len(words) <= 5
+            and all(w[:1].isupper() and not w.isupper() for w in words)
+            and not any(c.isdigit() for c in t)
+        ):
+            return t
+    return ""
+
+
+def _years(title: str, sections: list[Section], date: str) -> list[int]:
+    texts = [title]
+    top = [s.heading for s in sections if s.rank == PART]
+    if not top:
+        top = [s.heading for s in sections if s.rank in (LETTER, ROMAN)]
+    texts.extend(top)
+    years: set[int] = set()
+    for t in texts:
+        years.update(int(y) for y in _NAMED_YEAR_RE.findall(t))
+    if not years:
+        for t in texts:
+            years.update(int(y) for y in _YEAR_RE.findall(t))
+    if not years and date:
+        years.add(int(date[:4]))
+    return sorted(years)

@@ -1,0 +1,113 @@
+""".pdf → RawDocument with the page number of every line (pdfplumber).
+
+* "Fake bold" (each glyph drawn twice at almost the same place) is removed at the PDF
+  level with ``page.dedupe_chars()``; ``undouble`` still runs on the text as a safety net.
+* Lines whose characters are mostly in a bold font are marked bold (heading hint).
+* Tables found by pdfplumber are rendered as "a | b | c" rows in place of their text.
+* Encrypted → EncryptedPdf; unreadable → CorruptPdf; no text layer at all → ScannedPdf.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import CorruptPdf, EmptyFile, EncryptedPdf, ScannedPdf
+from ingest.loaders import clean_text
+from ingest.rawdoc import Line, RawDocument
+
+
+def _is_password_error(e: BaseException) -> bool:
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        name = type(cur).__name__
+        if "Password" in name or "Encrypt" in name:
+            return True
+        args = getattr(cur, "args", ())
+        nxt = args[0] if args and isinstance(args[0], BaseException) else None
+        cur = nxt or cur.__cause__ or cur.__context__
+    return False
+
+
+def load_pdf(path: Path, data: bytes | None = None) -> RawDocument:
+    import pdfplumber
+
+    raw = data if data is not None else path.read_bytes()
+    if not raw:
+        raise EmptyFile(path.name)
+    if not raw.lstrip()[:5].startswith(b"%PDF"):
+        raise CorruptPdf(path.name, "missing %PDF header")
+    try:
+        pdf = pdfplumber.open(io.BytesIO(raw))
+    except Exception as e:
+        if _is_password_error(e):
+            raise EncryptedPdf(path.name) from e
+        raise CorruptPdf(path.name, f"{type(e).__name__}: {e}") from e
+    lines: list[Line] = []
+    try:
+        with pdf:
+            n_pages = len(pdf.pages)
+            any_text = False
+            for pno, page in enumerate(pdf.pages, start=1):
+                page_lines = _page_lines(page, pno)
+                if any(ln.text for ln in page_lines):
+                    any_text = True
+                lines.extend(page_lines)
+    except (EncryptedPdf, CorruptPdf):
+        raise
+    except Exception as e:
+        if _is_password_error(e):
+            raise EncryptedPdf(path.name) from e
+        raise CorruptPdf(path.name, f"{type(e).__name__}: {e}") from e
+    if not any_text:
+        raise ScannedPdf(path.name)
+    return RawDocument(lines=lines, source=path.name, fmt="pdf", pdf_like=True, pages=n_pages)
+
+
+def _page_lines(page: Any, pno: int) -> list[Line]:
+    page = page.dedupe_chars(tolerance=1)
+    tables = []
+    try:
+        tables = [t for t in page.find_tables() if len(t.rows) >= 2]
+    except Exception:  # table detection is best effort
+        tables = []
+    boxes = [t.bbox for t in tables]
+
+    def in_table(obj: dict[str, Any]) -> bool:
+        cx = (obj["x0"] + obj["x1"]) / 2
+        cy = (obj["top"] + obj["bottom"]) / 2
+        return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+    items: list[tuple[float, list[Line]]] = []
+    for tl in page.extract_text_lines(layout=False, strip=True, return_chars=True):
+        if boxes and in_table(tl):
+            continue
+        text = clean_text(tl["text"]).strip()
+        if not text:
+            continue
+        chars = [c for c in tl.get("chars", []) if c.get("text", "").strip()]
+        bold = bool(chars) and sum(1 for c in chars if _bold_font(c.get("fontname", ""))) >= 0.8 * len(chars)
+        indent = 0
+        items.append(
+            (tl["top"], [Line(text=re.sub(r"[ \t]{2,}", " ", text), page=pno, bold=bold, indent=indent)])
+        )
+    for t in tables:
+        rows = []
+        for row in t.extract():
+            cells = [re.sub(r"\s+", " ", clean_text(c or "")).strip() for c in row]
+            cells = [c for c in cells if c]
+            if cells:
+                rows.append(Line(text=" | ".join(cells), page=pno, table=True))
+        if rows:
+            items.append((t.bbox[1], [*rows, Line(text="", page=pno)]))
+    items.sort(key=lambda it: it[0])
+    return [ln for _, group in items for ln in group]
+
+
+def _bold_font(name: str) -> bool:
+    n = name.lower()
+    return "bold" in n or "black" in n or "heavy" in n or n.endswith(",b") or "-bd" in n

@@ -1,0 +1,120 @@
+"""File → ``ParsedDocument``: load, repair, footnotes, structure, metadata, chunks.
+
+parse_file(path, settings, ward=None) -> ParsedDocument   # raises IngestError subclasses
+parse_text(text, source, ward=None)   -> ParsedDocument   # tests, pasted text
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from baocao.settings import Settings
+from ingest import footnotes
+from ingest.chunking import ChunkConfig, chunk_sections, fit_tokens, short_heading
+from ingest.errors import EmptyFile, FileTooLarge, NotAReport, NoWardFound, UnsupportedFormat
+from ingest.loaders import SUPPORTED_EXTENSIONS, load_path, load_text
+from ingest.metadata import extract as extract_meta
+from ingest.metadata import parse_ward_override
+from ingest.models import Chunk, DocumentMeta, ParsedDocument, chunk_id, content_hash
+from ingest.rawdoc import Block, RawDocument
+from ingest.repair import build_blocks, clean_lines
+from ingest.structure import build_sections
+
+
+def check_file(path: Path, settings: Settings) -> None:
+    """Extension and size checks, before reading the file."""
+    if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+        raise UnsupportedFormat(path.name, SUPPORTED_EXTENSIONS)
+    size = path.stat().st_size
+    limit = settings.max_file_mb
+    if size > limit * 1024 * 1024:
+        raise FileTooLarge(path.name, size / (1024 * 1024), limit)
+    if size == 0:
+        raise EmptyFile(path.name)
+
+
+def parse_file(
+    path: Path, settings: Settings, ward: str | None = None, cfg: ChunkConfig | None = None
+) -> ParsedDocument:
+    path = Path(path)
+    check_file(path, settings)
+    raw = load_path(path)
+    return parse_raw(raw, ward=ward, cfg=cfg)
+
+
+def parse_text(
+    text: str, source: str, ward: str | None = None, fmt: str = "txt", cfg: ChunkConfig | None = None
+) -> ParsedDocument:
+    if not text.strip():
+        raise EmptyFile(source)
+    return parse_raw(load_text(text, source, fmt=fmt), ward=ward, cfg=cfg)
+
+
+def parse_raw(raw: RawDocument, ward: str | None = None, cfg: ChunkConfig | None = None) -> ParsedDocument:
+    cfg = cfg or ChunkConfig()
+    docx = raw.fmt == "docx"
+    lines = clean_lines(raw.lines, raw.pdf_like, paged=raw.fmt == "pdf")
+    lines, notes = footnotes.extract(lines, raw.pdf_like)
+    blocks = build_blocks(lines, raw.pdf_like, docx=docx)
+    footnotes.attach(blocks, notes)
+    sections, end = build_sections(blocks)
+    m = extract_meta(blocks, sections, end)
+    if ward and ward.strip():
+        kind, name = parse_ward_override(ward, m.ward_candidates, m.ward_kind)
+    elif m.ward:
+        kind, name = m.ward_kind, m.ward
+    else:
+        raise NoWardFound(raw.source)
+    clean = render_clean_text(blocks)
+    if len(clean.strip()) < 20:
+        raise NotAReport(raw.source)
+    doc_id = content_hash(clean)
+    meta = DocumentMeta(
+        doc_id=doc_id,
+        ward=name,
+        ward_kind=kind,
+        doc_type=m.doc_type,
+        doc_number=m.doc_number,
+        date=m.date,
+        title=m.title,
+        signer=m.signer,
+        years=m.years,
+        source=raw.source,
+        pages=raw.pages,
+    )
+    label = meta.label
+    ward_full = meta.ward_full
+
+    def header_for(path: list[str]) -> str:
+        parts = [ward_full, label]
+        if path:
+            parts.append(" > ".join(short_heading(h) for h in path))
+        return " · ".join(parts)
+
+    pieces = fit_tokens(chunk_sections(sections, cfg), header_for, cfg)
+    if not pieces:
+        raise NotAReport(raw.source)
+    chunks = [
+        Chunk(
+            id=chunk_id(doc_id, p.heading_path, p.text, pos),
+            doc_id=doc_id,
+            text=p.text,
+            embed_text=f"{header_for(p.heading_path)}\n{p.text}",
+            heading_path=p.heading_path,
+            page=p.page,
+            position=pos,
+        )
+        for pos, p in enumerate(pieces)
+    ]
+    return ParsedDocument(metadata=meta, chunks=chunks, text=clean)
+
+
+def render_clean_text(blocks: list[Block]) -> str:
+    """The whole document as shown to users: one paragraph per line, notes after their paragraph."""
+    out: list[str] = []
+    for b in blocks:
+        if b.text:
+            out.append(footnotes.strip_markers(b.text))
+        for num, body in b.notes:
+            out.append(footnotes.note_line(num, body))
+    return "\n".join(out)

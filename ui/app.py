@@ -1,0 +1,111 @@
+"""Trợ lý Báo cáo — Streamlit entry point: ``streamlit run ui/app.py``.
+
+A thin layer over ``assistant.service.Assistant``: pages for chat, ward comparison
+and the document library; no retrieval logic lives here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:  # `streamlit run ui/app.py` puts ui/ (not the repo) on sys.path
+    sys.path.insert(0, str(_ROOT))
+
+import streamlit as st  # noqa: E402
+
+from assistant.retrieval import Filters  # noqa: E402
+from ui import state  # noqa: E402
+from ui.chat import chat_page, sidebar_conversation_controls, sidebar_filters  # noqa: E402
+from ui.compare import compare_page  # noqa: E402
+from ui.library import library_page  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+VIEW_CHAT = "Hỏi đáp"
+VIEW_COMPARE = "So sánh phường/xã"
+VIEW_LIBRARY = "Thư viện báo cáo"
+VIEWS = [VIEW_CHAT, VIEW_COMPARE, VIEW_LIBRARY]
+
+
+def _login() -> None:
+    """Password box callback: compare in constant time, then forget the attempt."""
+    attempt = str(st.session_state.get("admin_pw", ""))
+    st.session_state["admin_pw"] = ""
+    ok = state.check_password(state.get_settings(), attempt)
+    st.session_state["is_admin"] = ok
+    st.session_state["admin_error"] = bool(attempt) and not ok
+
+
+def _logout() -> None:
+    st.session_state["is_admin"] = False
+    st.session_state["admin_error"] = False
+
+
+def sidebar_admin() -> None:
+    settings = state.get_settings()
+    if not state.admin_configured(settings):
+        return  # no admin password configured: no upload/remove controls at all
+    sb = st.sidebar
+    sb.divider()
+    sb.subheader("Quản trị")
+    if state.is_admin(settings):
+        sb.success("Đang ở chế độ quản trị: có thể nạp và xoá báo cáo trong Thư viện báo cáo.")
+        sb.button("Thoát quản trị", on_click=_logout, key="admin_logout", icon=":material/logout:")
+    else:
+        sb.text_input(
+            "Mật khẩu quản trị",
+            type="password",
+            key="admin_pw",
+            on_change=_login,
+            help="Nhập mật khẩu rồi nhấn Enter để nạp hoặc xoá báo cáo.",
+        )
+        if st.session_state.get("admin_error"):
+            sb.error("Mật khẩu không đúng.")
+
+
+def main() -> None:
+    st.set_page_config(page_title="Trợ lý Báo cáo", page_icon="📊", layout="wide")
+    st.sidebar.title("Trợ lý Báo cáo")
+    st.sidebar.caption("Hỏi đáp có trích dẫn trên báo cáo kinh tế - xã hội của phường/xã")
+    try:
+        settings = state.get_settings()
+        assistant = state.get_assistant()
+    except Exception as exc:
+        log.exception("cannot open the index")
+        st.error(
+            "Không mở được chỉ mục báo cáo hoặc mô hình nhúng. "
+            "Hãy kiểm tra cấu hình (BAOCAO_DATA_DIR, BAOCAO_EMBEDDING_MODEL, BAOCAO_CHROMA_HOST) "
+            f"rồi tải lại trang. Chi tiết: {type(exc).__name__}."
+        )
+        st.stop()
+        return
+
+    view = st.sidebar.radio(
+        "Chức năng",
+        VIEWS,
+        key="view",
+        label_visibility="collapsed",
+        captions=[
+            "Hỏi về số liệu, nhiệm vụ trong báo cáo",
+            "Đặt các phường/xã cạnh nhau",
+            "Các báo cáo đã nạp",
+        ],
+    )
+    if view == VIEW_CHAT:
+        filters = sidebar_filters(assistant)
+        controls = st.sidebar.empty()
+        sidebar_admin()
+        chat_page(assistant, filters)
+        sidebar_conversation_controls(controls, assistant)
+        return
+    sidebar_admin()
+    if view == VIEW_COMPARE:
+        compare_page(assistant, Filters())
+    else:
+        library_page(assistant, settings)
+
+
+main()

@@ -1,0 +1,261 @@
+"""Answer records on screen: answer text, notes, citations, related passages."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pandas as pd
+import streamlit as st
+
+from assistant.service import INVALID_NOTE, Assistant
+from assistant.types import AnswerRecord, Citation
+from ui.render import answer_markdown, escape_md, passage_markdown, plain_markdown
+
+log = logging.getLogger(__name__)
+
+LLM_DOWN_MESSAGE = "Không kết nối được mô hình ngôn ngữ; đang dùng câu trả lời trích xuất."
+LLM_REJECTED_MESSAGE = (
+    "Câu trả lời của mô hình ngôn ngữ không qua được kiểm tra trích dẫn; đang dùng câu trả lời trích xuất."
+)
+RELATED_LABEL = "Đoạn liên quan (không phải câu trả lời)"
+
+
+def format_date(iso: str) -> str:
+    try:
+        y, m, d = iso.split("-")
+        return f"{int(d)}/{int(m)}/{y}"
+    except ValueError:
+        return iso
+
+
+def is_llm_down(note: str) -> bool:
+    n = note.lower()
+    return "không phản hồi" in n or "không kết nối" in n or "connection" in n or "timeout" in n
+
+
+def render_notes(rec: AnswerRecord) -> None:
+    shown_down = shown_rejected = False
+    for note in rec.notes:
+        if note == INVALID_NOTE:
+            continue
+        if note.startswith("LLM") or "llm" in note.lower():
+            if is_llm_down(note):
+                if not shown_down:
+                    st.info(LLM_DOWN_MESSAGE, icon=":material/cloud_off:")
+                    shown_down = True
+            elif not shown_rejected:
+                st.caption(LLM_REJECTED_MESSAGE)
+                shown_rejected = True
+        else:
+            st.caption(plain_markdown(note))
+
+
+def document_label(c: Citation) -> str:
+    """ "Báo cáo số 137/BC-UBND ngày 30/11/2023" (without the long title)."""
+    if not (c.doc_type or c.doc_number or c.date):
+        return c.document
+    out = c.doc_type or "Văn bản"
+    if c.doc_number:
+        out += f" số {c.doc_number}"
+    if c.date:
+        out += f" ngày {format_date(c.date)}"
+    return out
+
+
+def citation_label(c: Citation, assistant: Assistant | None, prefix: str = "") -> str:
+    kind = assistant.ward_kind(c.ward) if assistant else ""
+    where = f"{kind} {c.ward}".strip()
+    return plain_markdown(f"{prefix}[{c.n}] {where} — {document_label(c)}")
+
+
+def render_citation(c: Citation, assistant: Assistant | None, key: str, prefix: str = "") -> None:
+    with st.expander(citation_label(c, assistant, prefix), expanded=False):
+        kind = assistant.ward_kind(c.ward) if assistant else "Địa bàn"
+        meta = [f"{kind.capitalize()}: {c.ward}", "Văn bản: " + c.document]
+        if c.page is not None:
+            meta.append(f"trang {c.page}")
+        if c.source:
+            meta.append(f"tệp {c.source}")
+        st.caption(plain_markdown(" · ".join(meta)))
+        if c.section:
+            st.markdown("**Mục:** " + plain_markdown(c.section))
+        body, found = passage_markdown(c.text, c.quote)
+        if c.quote and not found:
+            st.markdown("**Câu được trích:** " + plain_markdown(c.quote))
+        st.markdown(body)
+        if (
+            c.doc_id
+            and c.section
+            and assistant is not None
+            and st.toggle("Xem toàn bộ mục", key=f"{key}-section")
+        ):
+            try:
+                full = assistant.section_text(c.doc_id, c.section)
+            except Exception:  # index hiccup: keep the page alive
+                log.exception("section_text failed")
+                full = ""
+            if full:
+                with st.container(border=True):
+                    st.markdown(passage_markdown(full, c.quote)[0])
+            else:
+                st.caption("Không lấy được toàn bộ mục này.")
+
+
+def _strip_bullet(text: str) -> str:
+    return re.sub(r"^\s*[-•+]\s+", "", " ".join(text.split()))
+
+
+def comparison_frame(rec: AnswerRecord, assistant: Assistant | None) -> pd.DataFrame:
+    rows = []
+    for r in rec.comparison:
+        ward = str(r.get("ward", ""))
+        kind = assistant.ward_kind(ward) if assistant else ""
+        rows.append(
+            {
+                "Địa bàn": f"{kind} {ward}".strip(),
+                "Số liệu": str(r.get("figure", "") or "—"),
+                "Nội dung báo cáo": "Báo cáo không nêu"
+                if r.get("refused")
+                else _strip_bullet(str(r.get("quote", ""))),
+                "Nguồn": " ".join(r.get("citations", []) or []),
+            }
+        )
+    return pd.DataFrame(rows, columns=["Địa bàn", "Số liệu", "Nội dung báo cáo", "Nguồn"])
+
+
+_SCALES = [(1e9, "tỷ đồng"), (1e6, "triệu đồng")]
+
+
+def chart_frame(rec: AnswerRecord, assistant: Assistant | None) -> tuple[pd.DataFrame, str] | None:
+    """Bar-chart data when at least two wards have a numeric figure in one unit."""
+    pts: list[tuple[str, float, str]] = []
+    for r in rec.comparison:
+        v = r.get("value")
+        if r.get("refused") or v is None:
+            continue
+        try:
+            fv = float(v)
+        except (TypeError, ValueError):
+            continue
+        pts.append((str(r.get("ward", "")), fv, str(r.get("unit", "") or "")))
+    if len(pts) < 2 or len({u for _, _, u in pts}) != 1:
+        return None
+    unit = pts[0][2] or "giá trị"
+    values = [p[1] for p in pts]
+    if unit == "đồng":
+        for scale, name in _SCALES:
+            if min(values) >= scale / 10:
+                values = [round(v / scale, 3) for v in values]
+                unit = name
+                break
+    return pd.DataFrame({"Địa bàn": [p[0] for p in pts], unit: values}), unit
+
+
+def render_comparison(rec: AnswerRecord, assistant: Assistant | None, chart: bool = True) -> None:
+    lines = [ln for ln in rec.answer.split("\n") if ln.strip()]
+    intro = [ln for ln in lines[:1] if not ln.lstrip().startswith("|")]
+    rest = [ln for ln in lines[1:] if not ln.lstrip().startswith("|")]
+    if intro:
+        st.markdown(answer_markdown(intro[0]))
+    st.dataframe(
+        comparison_frame(rec, assistant),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Địa bàn": st.column_config.TextColumn(width="small"),
+            "Số liệu": st.column_config.TextColumn(width="small"),
+            "Nội dung báo cáo": st.column_config.TextColumn(width="large"),
+            "Nguồn": st.column_config.TextColumn(width="small"),
+        },
+    )
+    # the same rows side by side, in full (table cells are cut to one line)
+    cols = st.columns(max(1, len(rec.comparison)))
+    for col, r in zip(cols, rec.comparison, strict=False):
+        ward = str(r.get("ward", ""))
+        kind = assistant.ward_kind(ward) if assistant else ""
+        with col.container(border=True):
+            st.markdown("**" + plain_markdown(f"{kind} {ward}".strip()) + "**")
+            if r.get("refused"):
+                st.caption("Báo cáo không nêu số liệu này.")
+                continue
+            if r.get("figure"):
+                st.markdown("#### " + plain_markdown(str(r["figure"])))
+            st.markdown(
+                escape_md(_strip_bullet(str(r.get("quote", ""))))
+                + " "
+                + " ".join(f"**{plain_markdown(str(n))}**" for n in (r.get("citations") or []))
+            )
+    if chart:
+        data = chart_frame(rec, assistant)
+        if data is not None:
+            frame, unit = data
+            st.bar_chart(
+                frame,
+                x="Địa bàn",
+                y=unit,
+                x_label="",
+                y_label=unit,
+                horizontal=True,
+                height=70 * len(frame) + 70,
+            )
+    for ln in rest:
+        st.markdown(answer_markdown(ln))
+
+
+def render_record(rec: AnswerRecord, assistant: Assistant | None, key: str, chart: bool = True) -> None:
+    """Answer + notes + citations (or related passages for a refusal)."""
+    if INVALID_NOTE in rec.notes:
+        st.warning(plain_markdown(rec.answer))
+        return
+    if rec.mode == "comparison" and rec.comparison:
+        render_comparison(rec, assistant, chart)
+    elif rec.refused:
+        st.warning(answer_markdown(rec.answer), icon=":material/search_off:")
+    else:
+        st.markdown(answer_markdown(rec.answer))
+    if rec.rewritten_question:
+        st.caption("Câu hỏi được hiểu là: " + plain_markdown(rec.rewritten_question))
+    render_notes(rec)
+    if rec.citations:
+        st.markdown("**Nguồn trích dẫn**")
+        for c in rec.citations:
+            render_citation(c, assistant, key=f"{key}-c{c.n}")
+    if rec.refused and rec.related:
+        with st.expander(RELATED_LABEL, expanded=False):
+            st.caption(
+                "Các đoạn gần nhất với câu hỏi, chỉ để tham khảo — báo cáo không trả lời trực tiếp câu hỏi này."
+            )
+            for c in rec.related:
+                st.markdown("---")
+                kind = assistant.ward_kind(c.ward) if assistant else ""
+                st.markdown(
+                    "**"
+                    + plain_markdown(f"{kind} {c.ward} — {c.document}".strip())
+                    + "**  \n"
+                    + (plain_markdown(c.section) if c.section else "")
+                )
+                st.markdown(escape_md(c.text))
+
+
+def record_markdown(question: str, rec: AnswerRecord, assistant: Assistant | None) -> str:
+    """Plain Markdown export of one turn (for the download button; not rendered here)."""
+    out = [f"## Hỏi: {question}", "", rec.answer.strip(), ""]
+    if rec.citations:
+        out.append("### Nguồn trích dẫn")
+        for c in rec.citations:
+            kind = assistant.ward_kind(c.ward) if assistant else ""
+            out.append(f"- [{c.n}] {kind} {c.ward} — {c.document}".replace("  ", " "))
+            if c.section:
+                out.append(f"  - Mục: {c.section}")
+            if c.quote:
+                out.append(f"  - Trích: “{' '.join(c.quote.split())}”")
+            if c.source:
+                out.append(f"  - Tệp: {c.source}")
+        out.append("")
+    if rec.refused and rec.related:
+        out.append("### Đoạn liên quan (không phải câu trả lời)")
+        for c in rec.related:
+            out.append(f"- {c.ward} — {c.document}: {' '.join(c.text.split())[:300]}")
+        out.append("")
+    return "\n".join(out)
