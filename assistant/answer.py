@@ -24,6 +24,13 @@ class Pick:
     score: float
     coverage: float
     extra: list[Sentence] = field(default_factory=list)  # list items following a "…:" lead
+    lead: Sentence | None = None  # the sentence before, when it names what this one is about
+    notes: list[Sentence] = field(default_factory=list)  # footnotes the sentence references
+
+
+_FOOTNOTE_REF_RE = re.compile(r"(?<=[\w.;,)%])\((\d{1,2})\)")
+_FOOTNOTE_TEXT_RE = re.compile(r"^\s*Chú thích \((\d{1,2})\):")
+_CONTEXT_SENTENCES = 3
 
 
 def term_weights(info: QueryInfo, idf: dict[str, float]) -> TermWeights:
@@ -45,15 +52,37 @@ def _year_hint(info: QueryInfo, passage: Passage, sent: Sentence) -> float:
     return 0.08 if any(str(y) in s for y in info.years) else 0.0
 
 
+def _footnotes(sents: list[Sentence]) -> tuple[dict[str, Sentence], dict[str, Sentence]]:
+    """Footnote sentences by number, and the sentence referencing each footnote."""
+    notes = {m.group(1): x for x in sents if (m := _FOOTNOTE_TEXT_RE.match(x.text))}
+    refs: dict[str, Sentence] = {}
+    for x in sents:
+        if not _FOOTNOTE_TEXT_RE.match(x.text):
+            for n in _FOOTNOTE_REF_RE.findall(x.text):
+                refs.setdefault(n, x)
+    return notes, refs
+
+
 def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passage]) -> list[Pick]:
     picks: list[Pick] = []
     for pi, p in enumerate(passages):
         sents = split_sentences(p.text, pi)
+        notes, refs = _footnotes(sents)
         for si, s in enumerate(sents):
-            cov = coverage(weights, s.text, context=p.section)
+            fn = _FOOTNOTE_TEXT_RE.match(s.text)
+            own_notes = [] if fn else [notes[n] for n in _FOOTNOTE_REF_RE.findall(s.text) if n in notes]
+            prev = [x for x in sents[max(0, si - _CONTEXT_SENTENCES) : si] if not _FOOTNOTE_TEXT_RE.match(x.text)]
+            if fn and fn.group(1) in refs:
+                prev = [refs[fn.group(1)]]
+            context = " ".join([p.section, *(x.text for x in prev)])
+            body = " ".join([s.text, *(x.text for x in own_notes)])
+            own = coverage(weights, body)
+            cov = coverage(weights, body, context=context)
             score = cov + 0.04 / (pi + 1) + _year_hint(info, p, s)
+            if has_figure(body):
+                score += 0.05
             if info.wants_number:
-                score += 0.12 if has_figure(s.text) else -0.25
+                score += 0.12 if has_figure(body) else -0.25
             if info.wants_percent and "%" not in s.text:
                 score -= 0.3
             score -= 0.00015 * max(0, len(s.text) - 200)
@@ -61,7 +90,9 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
                 score += 0.1
             if len(s.text) < 25:
                 score -= 0.2
-            pk = Pick(s, score, cov)
+            pk = Pick(s, score, cov, notes=own_notes)
+            if prev and own < cov - 0.2 and len(prev[-1].text) < 160:
+                pk.lead = prev[-1]
             if s.ends_with_colon:
                 following = sents[si + 1 : si + 1 + LIST_MAX]
                 bullets = [x for x in following if x.is_bullet]
@@ -150,16 +181,20 @@ def compose(
             cites[pi] = len(cites) + 1
             citations.append(citation_for(cites[pi], p))
         n = cites[pi]
-        quote = [pk.sentence.text, *[x.text for x in pk.extra]]
+        quote = [x.text for x in [pk.lead, pk.sentence, *pk.extra, *pk.notes] if x is not None]
         c = citations[n - 1]
         c.quote = (c.quote + " " if c.quote else "") + " ".join(quote)
         body = _strip_bullet(pk.sentence.text)
+        if pk.lead is not None:
+            body = f"{_end(_strip_bullet(pk.lead.text))}: {body}"
         lead = source_phrase(p) if i == 0 else "Ngoài ra"
         if pk.extra:
             items = "\n".join(f"- {_end(_strip_bullet(x.text))} [{n}]" for x in pk.extra)
             lines.append(f"{lead}, {_lower_first(body)} [{n}]\n{items}")
         else:
             lines.append(f"{lead}, {_lower_first(_end(body))} [{n}].")
+        for note in pk.notes:
+            lines.append(f"{_end(note.text)} [{n}].")
     answer = "\n\n".join(lines)
     return AnswerRecord(question=info.question, answer=answer, citations=citations, mode="grounded")
 

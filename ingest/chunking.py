@@ -112,45 +112,54 @@ def section_units(sec: Section, max_chars: int) -> list[Unit]:
             units.append(Unit("\n".join(note_line(n, t) for n, t in notes.items()), b.page))
             continue
         is_list = b.text.lstrip()[:1] in "-+•–"
-        for text in _with_notes(b.text, notes, max_chars):
-            units.append(Unit(text, b.page, list_item=is_list))
+        for text, offset in _with_notes(b.text, notes, max_chars):
+            units.append(Unit(text, b.page_at(offset), list_item=is_list))
     return units
 
 
-def _with_notes(text: str, notes: dict[str, str], max_chars: int) -> list[str]:
-    """Paragraph → parts of at most ``max_chars`` (sentence boundaries), each followed by
-    the notes its sentences reference; a sentence and its notes are never separated."""
+def _with_notes(text: str, notes: dict[str, str], max_chars: int) -> list[tuple[str, int]]:
+    """Paragraph → (part, offset of the part in ``text``): parts of at most ``max_chars``
+    (sentence boundaries), each followed by the notes its sentences reference; a sentence
+    and its notes are never separated."""
     left = dict(notes)
-    sents: list[tuple[str, list[str]]] = []
+    sents: list[tuple[str, list[str], int]] = []
     parts = [text] if len(text) + sum(len(t) + 20 for t in notes.values()) <= max_chars else None
+    cursor = 0
     for s in parts or [q for sent in split_sentences(text) for q in _hard_split(sent, max_chars)]:
+        found = text.find(s, cursor)
+        offset = found if found >= 0 else cursor
+        cursor = offset + len(s) if found >= 0 else cursor
         lines = []
         for num in refs_in(s):
             if num in left:
                 lines.append(note_line(num, left.pop(num)))
-        sents.append((strip_markers(s), lines))
+        sents.append((strip_markers(s), lines, offset))
     if left and sents:
         sents[-1][1].extend(note_line(n, t) for n, t in left.items())
-    out: list[str] = []
+    out: list[tuple[str, int]] = []
     cur: list[str] = []
     cur_notes: list[str] = []
+    cur_off = 0
     size = 0
-    total = sum(len(s) + sum(len(n) + 1 for n in ns) + 1 for s, ns in sents)
+    total = sum(len(s) + sum(len(n) + 1 for n in ns) + 1 for s, ns, _ in sents)
     target = total / max(1, math.ceil(total / max_chars))
-    for s, ns in sents:
+    for s, ns, off in sents:
         add = len(s) + 1 + sum(len(n) + 1 for n in ns)
         if cur and (size + add > max_chars or (size >= 0.6 * target and size + add > target * 1.1)):
-            out.append("\n".join([" ".join(cur), *cur_notes]))
+            out.append(("\n".join([" ".join(cur), *cur_notes]), cur_off))
             cur, cur_notes, size = [], [], 0
+        if not cur:
+            cur_off = off
         cur.append(s)
         cur_notes.extend(ns)
         size += add
     if cur:
         tail = "\n".join([" ".join(cur), *cur_notes])
-        if out and len(tail) < 0.35 * max_chars and len(out[-1]) + len(tail) + 1 <= max_chars:
-            prev_text, *prev_notes = out.pop().split("\n")
+        if out and len(tail) < 0.35 * max_chars and len(out[-1][0]) + len(tail) + 1 <= max_chars:
+            (prev, cur_off) = out.pop()
+            prev_text, *prev_notes = prev.split("\n")
             tail = "\n".join([prev_text + " " + " ".join(cur), *prev_notes, *cur_notes])
-        out.append(tail)
+        out.append((tail, cur_off))
     return out
 
 
@@ -211,7 +220,11 @@ def pack_units(units: list[Unit], max_chars: int) -> list[list[Unit]]:
         cur.append(u)
     if cur:
         chunks.append(cur)
-    if len(chunks) > 1 and _size(chunks[-1]) < 0.35 * max_chars and _size(chunks[-2]) + _size(chunks[-1]) <= max_chars:
+    if (
+        len(chunks) > 1
+        and _size(chunks[-1]) < 0.35 * max_chars
+        and _size(chunks[-2]) + _size(chunks[-1]) <= max_chars
+    ):
         chunks[-2].extend(chunks.pop())  # no small leftover at the end of a section
     # never end a chunk on a heading or a list intro ("…như sau:") when it can move on
     for i in range(len(chunks) - 1):

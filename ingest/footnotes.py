@@ -38,7 +38,7 @@ def extract(lines: list[Line], pdf_like: bool) -> tuple[list[Line], dict[str, st
     while i < len(lines):
         ln = lines[i]
         t = ln.text
-        if t and ("<sup>" in t or pdf_like):
+        if t and ("<sup>" in t or (pdf_like and t[0] == "(")):
             m = _SUP_DEF_RE.match(t)
             pm = None if m else (_PLAIN_DEF_RE.match(t) if pdf_like else None)
             if pm and pm.group(1) not in referenced:
@@ -62,11 +62,12 @@ def extract(lines: list[Line], pdf_like: bool) -> tuple[list[Line], dict[str, st
                 removed = True
                 continue
         if t:
-            new = _SUP_REF_RE.sub(lambda mm: REF_OPEN + mm.group(1) + REF_CLOSE, t)
-            if pdf_like:
-                for mm in _PLAIN_REF_RE.finditer(new):
+            new = t
+            if "<sup>" in t:
+                new = render_inline(_SUP_REF_RE.sub(lambda mm: REF_OPEN + mm.group(1) + REF_CLOSE, t))
+            elif pdf_like and "(" in t:
+                for mm in _PLAIN_REF_RE.finditer(t):
                     referenced.add(mm.group(1))
-            new = render_inline(new)
             if new != t or removed:
                 ln = Line(**{**ln.__dict__, "text": new, "after_note": removed or ln.after_note})
             removed = False

@@ -11,7 +11,7 @@ from pathlib import Path
 from baocao.settings import Settings
 from ingest import footnotes
 from ingest.chunking import ChunkConfig, chunk_sections, fit_tokens, short_heading
-from ingest.errors import EmptyFile, FileTooLarge, NotAReport, NoWardFound, UnsupportedFormat
+from ingest.errors import EmptyFile, FileTooLarge, IngestError, NotAReport, NoWardFound, UnsupportedFormat
 from ingest.loaders import SUPPORTED_EXTENSIONS, load_path, load_text
 from ingest.metadata import extract as extract_meta
 from ingest.metadata import parse_ward_override
@@ -37,8 +37,11 @@ def parse_file(
     path: Path, settings: Settings, ward: str | None = None, cfg: ChunkConfig | None = None
 ) -> ParsedDocument:
     path = Path(path)
-    check_file(path, settings)
-    raw = load_path(path)
+    try:
+        check_file(path, settings)
+        raw = load_path(path)
+    except OSError as e:
+        raise IngestError(f"Không đọc được tệp {path.name} ({e.strerror or e}).", source=path.name) from e
     return parse_raw(raw, ward=ward, cfg=cfg)
 
 

@@ -42,6 +42,16 @@ class Block:
     table: bool = False
     meta: bool = False
     notes: list[tuple[str, str]] = field(default_factory=list)  # (number, footnote text)
+    page_marks: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page from there on)
+
+    def page_at(self, offset: int) -> int | None:
+        """Page of the character at ``offset`` (a paragraph may run over a page break)."""
+        page = self.page
+        for off, p in self.page_marks:
+            if off > offset:
+                break
+            page = p
+        return page
 
 
 @dataclass

