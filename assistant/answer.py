@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from assistant.query import QueryInfo
 from assistant.sentences import Sentence, TermWeights, coverage, split_sentences
 from assistant.types import AnswerRecord, Citation, Passage
-from baocao.vntext import fold, tokenize
+from baocao.vntext import fold, has_diacritics, tokenize
+from vectorstore.lexical import LexicalIndex
 
 # Below this share of the question's weighted terms, the passages do not answer it.
 MIN_COVERAGE = 0.55
@@ -33,11 +34,36 @@ _FOOTNOTE_TEXT_RE = re.compile(r"^\s*Chú thích \((\d{1,2})\):")
 _CONTEXT_SENTENCES = 3
 
 
-def term_weights(info: QueryInfo, idf: dict[str, float]) -> TermWeights:
-    toks = info.content_tokens
-    exact = {t: max(idf.get(t, 1.0), 0.1) for t in toks}
-    bigrams = {f"{a}_{b}": (exact[a] + exact[b]) / 2 for a, b in zip(toks, toks[1:], strict=False)}
-    return TermWeights(exact, bigrams)
+CONTEXT_WEIGHT = 0.3
+
+
+def term_weights(info: QueryInfo, lex: LexicalIndex) -> TermWeights:
+    """Group the question's syllables into words the corpus knows, weigh each by idf."""
+
+    def idf(t: str) -> float:
+        return max(lex.idf(t) if has_diacritics(t) else lex.idf("~" + fold(t)), 0.1)
+
+    def known_word(a: str, b: str) -> bool:
+        if has_diacritics(a) or has_diacritics(b):
+            return lex.df(f"{a}_{b}") >= 1
+        return lex.df(f"~{fold(a)}_{fold(b)}") >= 1
+
+    toks, pos = info.content_tokens, info.positions
+    units: list[tuple[tuple[str, ...], float]] = []
+    i = 0
+    while i < len(toks):
+        if i + 1 < len(toks) and pos[i + 1] == pos[i] + 1 and known_word(toks[i], toks[i + 1]):
+            units.append(((toks[i], toks[i + 1]), idf(toks[i]) + idf(toks[i + 1])))
+            i += 2
+        else:
+            units.append(((toks[i],), idf(toks[i])))
+            i += 1
+    seen = {t for u, _ in units for t in u}
+    for t in info.context_tokens:
+        if t not in seen:
+            units.append(((t,), CONTEXT_WEIGHT * idf(t)))
+            seen.add(t)
+    return TermWeights(units)
 
 
 def has_figure(text: str) -> bool:
@@ -50,6 +76,11 @@ def _year_hint(info: QueryInfo, passage: Passage, sent: Sentence) -> float:
         return 0.0
     s = f"{passage.section} {sent.text}"
     return 0.08 if any(str(y) in s for y in info.years) else 0.0
+
+
+def _is_heading_line(s: Sentence) -> bool:
+    t = s.text.strip()
+    return len(t) < 110 and not t.endswith((".", ";")) and not _FOOTNOTE_TEXT_RE.match(t)
 
 
 def _footnotes(sents: list[Sentence]) -> tuple[dict[str, Sentence], dict[str, Sentence]]:
@@ -72,6 +103,11 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
             fn = _FOOTNOTE_TEXT_RE.match(s.text)
             own_notes = [] if fn else [notes[n] for n in _FOOTNOTE_REF_RE.findall(s.text) if n in notes]
             prev = [x for x in sents[max(0, si - _CONTEXT_SENTENCES) : si] if not _FOOTNOTE_TEXT_RE.match(x.text)]
+            heads = [x for x in sents[:si] if _is_heading_line(x)]
+            para_lead = next((x for x in sents[:si] if x.para == s.para), None)
+            for extra_ctx in (para_lead, heads[-1] if heads else None):
+                if extra_ctx is not None and extra_ctx not in prev:
+                    prev.insert(0, extra_ctx)
             if fn and fn.group(1) in refs:
                 prev = [refs[fn.group(1)]]
             context = " ".join([p.section, *(x.text for x in prev)])
@@ -91,8 +127,12 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
             if len(s.text) < 25:
                 score -= 0.2
             pk = Pick(s, score, cov, notes=own_notes)
-            if prev and own < cov - 0.2 and len(prev[-1].text) < 160:
-                pk.lead = prev[-1]
+            if prev and own < cov - 0.2:
+                # name what the sentence is about: the nearest short lead that adds the missing terms
+                for cand in reversed(prev):
+                    if len(cand.text) < 160 and coverage(weights, f"{cand.text} {body}") > own + 0.1:
+                        pk.lead = cand
+                        break
             if s.ends_with_colon:
                 following = sents[si + 1 : si + 1 + LIST_MAX]
                 bullets = [x for x in following if x.is_bullet]

@@ -53,6 +53,8 @@ class QueryInfo:
     wants_percent: bool = False
     is_comparison: bool = False
     content_tokens: list[str] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)
+    context_tokens: list[str] = field(default_factory=list)  # carried from earlier turns, weigh less
 
 
 def find_wards(question: str, known: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -93,15 +95,20 @@ def find_years(question: str) -> list[int]:
 
 def content_tokens(question: str, drop: Iterable[str] = ()) -> list[str]:
     """Topic tokens: syllables and numbers minus stopwords, ward names and years."""
+    return [t for _, t in content_positions(question, drop)]
+
+
+def content_positions(question: str, drop: Iterable[str] = ()) -> list[tuple[int, str]]:
+    """Like ``content_tokens`` with each token's position in the question's token list."""
     dropped = {fold(t) for d in drop for t in tokenize(d)}
-    out = []
-    for t in tokenize(question):
+    out: list[tuple[int, str]] = []
+    for i, t in enumerate(tokenize(question)):
         if t in _STOP_KEYS or (t.isdigit() and len(t) == 4):
             continue
         ft = fold(t)
         if ft in dropped or (ft in _STOP_FOLD and t == ft):
             continue
-        out.append(t)
+        out.append((i, t))
     return out
 
 
@@ -117,5 +124,7 @@ def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
     info.is_comparison = (multi and contains_cue(question, COMPARE_CUES)) or (
         contains_cue(question, ("so sánh",)) and len(wards) != 1
     )
-    info.content_tokens = content_tokens(question, drop=wards + unknown)
+    pos = content_positions(question, drop=wards + unknown)
+    info.content_tokens = [t for _, t in pos]
+    info.positions = [i for i, _ in pos]
     return info

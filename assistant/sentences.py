@@ -12,7 +12,7 @@ _BULLET_RE = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][)])\s+")
 # sentence end: . ; ! ? followed by space and an upper-case letter, digit, bullet or "("
 _SENT_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"“(A-ZĐÀ-Ỹ0-9-])")
 _DIGIT_RE = re.compile(r"\d")
-_MAX_SENT = 450
+_MAX_SENT = 260
 
 
 @dataclass
@@ -20,13 +20,14 @@ class Sentence:
     text: str
     passage: int  # index into the passage list
     order: int  # position inside the passage
+    para: int = 0  # paragraph index inside the passage
     is_bullet: bool = False
     ends_with_colon: bool = False
 
 
 def split_sentences(text: str, passage: int = 0) -> list[Sentence]:
     out: list[Sentence] = []
-    for para in re.split(r"\n+", text):
+    for pi, para in enumerate(re.split(r"\n+", text)):
         para = para.strip()
         if not para:
             continue
@@ -46,7 +47,9 @@ def split_sentences(text: str, passage: int = 0) -> list[Sentence]:
             if len(part) > _MAX_SENT and ";" in part:
                 pieces = _split_long(part)
             for pc in pieces:
-                out.append(Sentence(pc, passage, len(out), is_bullet=bullet, ends_with_colon=pc.endswith(":")))
+                out.append(
+                    Sentence(pc, passage, len(out), para=pi, is_bullet=bullet, ends_with_colon=pc.endswith(":"))
+                )
     return out
 
 
@@ -73,42 +76,46 @@ def has_number(text: str) -> bool:
 
 @dataclass
 class TermWeights:
-    """Question terms with idf weights: exact (tone-canonical) and folded forms."""
+    """Question terms as "units": a two-syllable word (when the corpus knows it as one)
+    or a single syllable, each with an idf weight. A unit matches a text exactly or
+    folded (no diacritics); a two-syllable unit only matches the syllables adjacent."""
 
-    exact: dict[str, float]
-    bigrams: dict[str, float]
+    units: list[tuple[tuple[str, ...], float]]
 
     @property
     def total(self) -> float:
-        return sum(self.exact.values()) + 0.5 * sum(self.bigrams.values())
+        return sum(w for _, w in self.units)
 
 
 def token_sets(text: str) -> tuple[set[str], set[str], set[str]]:
     toks = tokenize(text)
-    return set(toks), {fold(t) for t in toks}, {f"{a}_{b}" for a, b in pairwise(toks)} | {
-        f"{fold(a)}_{fold(b)}" for a, b in pairwise(toks)
-    }
+    folded = [fold(t) for t in toks]
+    bigrams = {f"{a}_{b}" for a, b in pairwise(toks)} | {f"~{a}_{b}" for a, b in pairwise(folded)}
+    return set(toks), set(folded), bigrams
+
+
+def _unit_match(unit: tuple[str, ...], ex: set[str], fo: set[str], bi: set[str]) -> float:
+    if len(unit) == 1:
+        t = unit[0]
+        if t in ex:
+            return 1.0
+        return 0.9 if fold(t) in fo else 0.0
+    a, b = unit
+    if f"{a}_{b}" in bi:
+        return 1.0
+    return 0.9 if f"~{fold(a)}_{fold(b)}" in bi else 0.0
 
 
 def coverage(weights: TermWeights, text: str, context: str = "", context_factor: float = 0.6) -> float:
-    """Share of the question's weighted terms found in ``text`` (``context`` counts less)."""
+    """Share of the question's weighted units found in ``text`` (``context`` counts less)."""
     if weights.total <= 0:
         return 0.0
     ex, fo, bi = token_sets(text)
-    cex, cfo, _ = token_sets(context) if context else (set(), set(), set())
+    cex, cfo, cbi = token_sets(context) if context else (set(), set(), set())
     got = 0.0
-    for t, w in weights.exact.items():
-        ft = fold(t)
-        if t in ex:
-            got += w
-        elif ft in fo:
-            got += 0.9 * w
-        elif t in cex:
-            got += context_factor * w
-        elif ft in cfo:
-            got += 0.85 * context_factor * w
-    for b, w in weights.bigrams.items():
-        a, _, c = b.partition("_")
-        if b in bi or f"{fold(a)}_{fold(c)}" in bi:
-            got += 0.5 * w
+    for unit, w in weights.units:
+        m = _unit_match(unit, ex, fo, bi)
+        if m == 0.0 and context:
+            m = context_factor * _unit_match(unit, cex, cfo, cbi)
+        got += m * w
     return got / weights.total

@@ -11,17 +11,18 @@ from typing import Any
 from assistant.answer import LIST_MAX, Pick, compose, refusal, score_sentences, term_weights
 from assistant.compare import compare
 from assistant.conversation import resolve
-from assistant.query import QueryInfo, analyse
+from assistant.query import QueryInfo, analyse, contains_cue
 from assistant.retrieval import Filters, HybridRetriever, Mode
 from assistant.sentences import split_sentences
 from assistant.types import AnswerRecord, Passage
 from baocao.settings import Settings
-from baocao.vntext import fold, has_diacritics, nfc
+from baocao.vntext import nfc
 from vectorstore.index import Index
 
 log = logging.getLogger(__name__)
 
 INVALID_NOTE = "invalid_question"
+BASELINE_CUES = ("so với", "cùng kỳ", "tăng", "giảm", "so voi", "cung ky")
 
 
 def _invalid(question: str, message: str) -> AnswerRecord:
@@ -139,6 +140,13 @@ class Assistant:
             )
         resolved = resolve(question, history, known) if history else question
         info = analyse(resolved, known)
+        if history and resolved == question:
+            # an elliptical question without a follow-up cue ("Tổng số tiền là bao nhiêu?"):
+            # keep the earlier ward, and the earlier topic as low-weight context
+            prev = analyse(resolve(history[-1], history[:-1], known), known)
+            if not info.wards and not info.unknown_wards and prev.wards and len(prev.wards) == 1:
+                info.wards = list(prev.wards)
+            info.context_tokens = [t for t in prev.content_tokens if t not in info.content_tokens]
         wards = info.wards or list(filters.wards)
         if info.unknown_wards and not info.wards:
             names = ", ".join(info.unknown_wards)
@@ -159,6 +167,8 @@ class Assistant:
         timings: dict[str, float] = {}
         docs = [d for d in self.index.documents().values() if Filters(filters.wards, filters.doc_types).allows(d)]
         covered_years = {y for d in docs for y in d.years}
+        if covered_years and contains_cue(question, BASELINE_CUES):
+            covered_years.add(min(covered_years) - 1)  # "so với cùng kỳ năm 2022"
         if info.years and covered_years and not set(info.years) & covered_years:
             yrs = ", ".join(map(str, info.years))
             where = f" của {self.ward_kind(filters.wards[0])} {filters.wards[0]}" if len(filters.wards) == 1 else ""
@@ -166,7 +176,8 @@ class Assistant:
                            f"Các báo cáo hiện có{where} không có số liệu năm {yrs}")
         f = Filters(filters.wards, filters.doc_types, filters.years)
         t0 = time.perf_counter()
-        passages = self.retriever.search(question, f)
+        query = question if not info.context_tokens else f"{question} {' '.join(info.context_tokens)}"
+        passages = self.retriever.search(query, f)
         timings.update(self.retriever.last_timings)
         timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
@@ -176,14 +187,10 @@ class Assistant:
         rec.retrieved = passages
         return rec
 
-    def _idf(self, tokens: list[str]) -> dict[str, float]:
-        lex = self.index.lexical()
-        return {t: lex.idf(t) if has_diacritics(t) else lex.idf("~" + fold(t)) for t in tokens}
-
     def _extract(self, info: QueryInfo, passages: list[Passage]) -> AnswerRecord:
         if not passages:
             return refusal(info, self.coverage_text(), [])
-        weights = term_weights(info, self._idf(info.content_tokens))
+        weights = term_weights(info, self.index.lexical())
         picks = score_sentences(info, weights, passages)
         if picks and picks[0].sentence.ends_with_colon and not picks[0].extra:
             self._continue_list(picks[0], passages)

@@ -73,9 +73,15 @@ def _tone_index(base: str) -> int | None:
     return cluster[1]
 
 
+_IY_RE = re.compile(r"[bcdđghklmnprstvx]{1,3}[yY]", re.IGNORECASE)
+
+
 @lru_cache(maxsize=65536)
 def _canon_word(word: str) -> str:
     base, tone = _split_tone(word)
+    # "Sỹ"/"Sĩ", "kỹ"/"kĩ", "lý"/"lí": final y after a consonant is written either way
+    if _IY_RE.fullmatch(base) and not base.lower().startswith("qu"):
+        base = base[:-1] + ("i" if base[-1] == "y" else "I")
     if tone is None:
         return base
     pos = _tone_index(base)

@@ -207,6 +207,21 @@ def _title(head: list[Block], type_idx: int | None, doc_type: str) -> str:
     return f"{doc_type} {text}".strip() if text else doc_type
 
 
+def signature_lines(tail: list[Block], signer: str) -> list[str]:
+    """The signature block as the report writes it: "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", name."""
+    if not signer:
+        return []
+    lines: list[str] = []
+    for b in tail:
+        t = b.text.strip()
+        if t and ((_SIGN_ROLE_RE.search(t) and t.isupper()) or t.upper().startswith(("TM.", "KT.", "Q."))):
+            lines.append(t)
+        elif t == signer:
+            lines.append(t)
+            break
+    return lines if lines and lines[-1] == signer else []
+
+
 def _signer(tail: list[Block]) -> str:
     role_at = None
     for i, b in enumerate(tail):

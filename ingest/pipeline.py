@@ -10,15 +10,19 @@ from pathlib import Path
 
 from baocao.settings import Settings
 from ingest import footnotes
-from ingest.chunking import ChunkConfig, chunk_sections, fit_tokens, short_heading
+from ingest.chunking import ChunkConfig, Piece, chunk_sections, fit_tokens, short_heading
 from ingest.errors import EmptyFile, FileTooLarge, IngestError, NotAReport, NoWardFound, UnsupportedFormat
 from ingest.loaders import SUPPORTED_EXTENSIONS, load_path, load_text
 from ingest.metadata import extract as extract_meta
-from ingest.metadata import parse_ward_override
+from ingest.metadata import parse_ward_override, signature_lines
 from ingest.models import Chunk, DocumentMeta, ParsedDocument, chunk_id, content_hash
 from ingest.rawdoc import Block, RawDocument
 from ingest.repair import build_blocks, clean_lines
 from ingest.structure import build_sections
+
+SIGNATURE_HEADING = "Người ký"
+# Part of every document id: a parser/chunker change re-ingests a file as a new version.
+PIPELINE_VERSION = "pipeline-2"
 
 
 def check_file(path: Path, settings: Settings) -> None:
@@ -71,7 +75,7 @@ def parse_raw(raw: RawDocument, ward: str | None = None, cfg: ChunkConfig | None
     clean = render_clean_text(blocks)
     if len(clean.strip()) < 20:
         raise NotAReport(raw.source)
-    doc_id = content_hash(clean)
+    doc_id = content_hash(f"{clean}\n{PIPELINE_VERSION}")
     meta = DocumentMeta(
         doc_id=doc_id,
         ward=name,
@@ -97,6 +101,9 @@ def parse_raw(raw: RawDocument, ward: str | None = None, cfg: ChunkConfig | None
     pieces = fit_tokens(chunk_sections(sections, cfg), header_for, cfg)
     if not pieces:
         raise NotAReport(raw.source)
+    sign = signature_lines(end or blocks[-12:], meta.signer)
+    if sign:  # who signed is a question officials ask; keep it citable
+        pieces.append(Piece(heading_path=[SIGNATURE_HEADING], text="\n".join(sign), page=pieces[-1].page))
     chunks = [
         Chunk(
             id=chunk_id(doc_id, p.heading_path, p.text, pos),

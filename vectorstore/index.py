@@ -29,7 +29,7 @@ from baocao.settings import Settings
 from ingest.models import DocumentMeta, ParsedDocument
 from vectorstore import chroma_store
 from vectorstore.embeddings import Embedder, load_embedder
-from vectorstore.lexical import LexicalIndex
+from vectorstore.lexical import LEXICAL_VERSION, LexicalIndex
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,8 @@ class Index:
 
     # lexical -------------------------------------------------------------------------
     def _fingerprint(self, docs: dict[str, DocumentMeta]) -> str:
-        return hashlib.sha256("\n".join(sorted(docs)).encode()).hexdigest()[:16]
+        ids = "\n".join([LEXICAL_VERSION, *sorted(docs)])
+        return hashlib.sha256(ids.encode()).hexdigest()[:16]
 
     def lexical(self) -> LexicalIndex:
         docs = self.documents()

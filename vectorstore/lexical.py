@@ -29,13 +29,17 @@ from baocao.vntext import fold, tokenize
 log = logging.getLogger(__name__)
 
 _META = "baocao_lexical.json"
+# Bump when tokenisation changes: the index is then rebuilt from Chroma's documents.
+LEXICAL_VERSION = "lex-2"
 
 
 def lexical_tokens(text: str) -> list[str]:
     syl = tokenize(text)
     out = list(syl)
     out.extend(f"{a}_{b}" for a, b in itertools.pairwise(syl))
-    out.extend("~" + fold(s) for s in syl)
+    folded = [fold(s) for s in syl]
+    out.extend("~" + f for f in folded)
+    out.extend(f"~{a}_{b}" for a, b in itertools.pairwise(folded))
     return out
 
 
@@ -64,6 +68,16 @@ class LexicalIndex:
         bm = bm25s.BM25(k1=1.2, b=0.75)
         bm.index([lexical_tokens(t) for t in texts], show_progress=False)
         return cls(ids, bm, doc_ids, fingerprint)
+
+    def df(self, token: str) -> int:
+        """Number of passages containing ``token`` (0 when unknown)."""
+        if self._bm25 is None:
+            return 0
+        tid = self._bm25.vocab_dict.get(token)
+        if tid is None:
+            return 0
+        indptr = self._bm25.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid])
 
     def idf(self, token: str) -> float:
         """BM25 idf of one lexical token (0 when unknown); used to weigh query words."""
