@@ -35,6 +35,8 @@ _CONTEXT_SENTENCES = 3
 
 
 CONTEXT_WEIGHT = 0.3
+# Words a section answers to although its text does not say them.
+SECTION_HINTS = {"Người ký": "người ký ký tên ai ký văn bản báo cáo kế hoạch"}
 
 
 def term_weights(info: QueryInfo, lex: LexicalIndex) -> TermWeights:
@@ -43,21 +45,33 @@ def term_weights(info: QueryInfo, lex: LexicalIndex) -> TermWeights:
     def idf(t: str) -> float:
         return max(lex.idf(t) if has_diacritics(t) else lex.idf("~" + fold(t)), 0.1)
 
-    def known_word(a: str, b: str) -> bool:
+    def assoc(a: str, b: str) -> float:
+        """How much two adjacent syllables behave as one word in the corpus."""
         if has_diacritics(a) or has_diacritics(b):
-            return lex.df(f"{a}_{b}") >= 1
-        return lex.df(f"~{fold(a)}_{fold(b)}") >= 1
+            both, da, db = lex.df(f"{a}_{b}"), lex.df(a), lex.df(b)
+        else:
+            both, da, db = lex.df(f"~{fold(a)}_{fold(b)}"), lex.df("~" + fold(a)), lex.df("~" + fold(b))
+        return both / max(1, min(da, db)) if both else 0.0
 
     toks, pos = info.content_tokens, info.positions
+    n = len(toks)
+    # best segmentation into words (pairs of strongly associated adjacent syllables)
+    best = [0.0] * (n + 1)
+    choice = [1] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        best[i], choice[i] = best[i + 1], 1
+        if i + 1 < n and pos[i + 1] == pos[i] + 1:
+            a = assoc(toks[i], toks[i + 1])
+            if a >= 0.05 and a + best[i + 2] > best[i]:
+                best[i], choice[i] = a + best[i + 2], 2
     units: list[tuple[tuple[str, ...], float]] = []
     i = 0
-    while i < len(toks):
-        if i + 1 < len(toks) and pos[i + 1] == pos[i] + 1 and known_word(toks[i], toks[i + 1]):
+    while i < n:
+        if choice[i] == 2:
             units.append(((toks[i], toks[i + 1]), idf(toks[i]) + idf(toks[i + 1])))
-            i += 2
         else:
             units.append(((toks[i],), idf(toks[i])))
-            i += 1
+        i += choice[i]
     seen = {t for u, _ in units for t in u}
     for t in info.context_tokens:
         if t not in seen:
@@ -94,10 +108,32 @@ def _footnotes(sents: list[Sentence]) -> tuple[dict[str, Sentence], dict[str, Se
     return notes, refs
 
 
+def _figure_of_asked_unit(text: str, asked: set[str]) -> bool:
+    toks = tokenize(text)
+    for i, t in enumerate(toks[:-1]):
+        if t[0].isdigit() and not re.fullmatch(r"(19|20)\d\d", t):
+            if any(fold(x) in asked for x in toks[i + 1 : i + 3]):
+                return True
+    return False
+
+
+def _asked_units(info: QueryInfo) -> set[str]:
+    """Folded syllables right after "bao nhiêu"/"mấy" in the question ("bao nhiêu hộ")."""
+    toks = [fold(t) for t in tokenize(info.question)]
+    out: set[str] = set()
+    for i, t in enumerate(toks):
+        if (t == "nhieu" and i and toks[i - 1] == "bao") or t == "may":
+            out.update(toks[i + 1 : i + 3])
+    return out
+
+
 def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passage]) -> list[Pick]:
     picks: list[Pick] = []
+    asked_units = _asked_units(info)
     for pi, p in enumerate(passages):
         sents = split_sentences(p.text, pi)
+        if p.section in SECTION_HINTS:  # e.g. the signature block reads as one statement
+            sents = [Sentence(" ".join(x.text for x in sents), pi, 0)] if sents else []
         notes, refs = _footnotes(sents)
         for si, s in enumerate(sents):
             fn = _FOOTNOTE_TEXT_RE.match(s.text)
@@ -110,13 +146,21 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
                     prev.insert(0, extra_ctx)
             if fn and fn.group(1) in refs:
                 prev = [refs[fn.group(1)]]
-            context = " ".join([p.section, *(x.text for x in prev)])
+            near = [x for x in (para_lead, heads[-1] if heads else None) if x is not None]
+            context = " ".join([p.section, *(x.text for x in prev if x not in near)])
             body = " ".join([s.text, *(x.text for x in own_notes)])
             own = coverage(weights, body)
-            cov = coverage(weights, body, context=context)
+            cov = max(
+                coverage(weights, body, context=context),
+                coverage(weights, body, context=" ".join(x.text for x in near), context_factor=0.85),
+            )
+            if p.section in SECTION_HINTS and any(t in SECTION_HINTS[p.section] for t in info.content_tokens):
+                cov = max(cov, coverage(weights, body, context=SECTION_HINTS[p.section], context_factor=0.9))
             score = cov + 0.04 / (pi + 1) + _year_hint(info, p, s)
             if has_figure(body):
                 score += 0.05
+                if asked_units and _figure_of_asked_unit(body, asked_units):
+                    score += 0.15  # "1798 học sinh" for "bao nhiêu học sinh"
             if info.wants_number:
                 score += 0.12 if has_figure(body) else -0.25
             if info.wants_percent and "%" not in s.text:

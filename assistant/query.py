@@ -19,11 +19,38 @@ _NAME_STOP = set(
 )
 _NAME_STOP_FOLD = {fold(w) for w in _NAME_STOP}
 
+# Function words of questions: single syllables, and phrases removed as a whole
+# ("bao nhiêu", "ủy ban nhân dân") so that their syllables stay content elsewhere
+# ("dân số", "số hộ").
 STOPWORDS = set(
-    ["là", "gì", "của", "và", "các", "những", "được", "có", "không", "bao", "nhiêu", "như", "thế", "nào", "ra", "sao", "thì", "sao", "trong", "năm", "này", "đó", "với", "cho", "về", "theo", "tại", "ở", "đã", "sẽ", "đang", "mấy", "nào", "ai", "đâu", "khi", "bao", "giờ", "hãy", "cho", "biết", "tôi", "muốn", "hỏi", "xin", "phường", "xã", "thị", "trấn", "ubnd", "ủy", "ban", "nhân", "dân", "uỷ", "còn", "thế", "vậy", "a", "ạ", "nhé", "à", "ư", "hả", "gồm", "những", "cái", "việc", "đạt", "ước", "tính", "khoảng", "so", "sánh", "hơn", "hai", "cả", "giữa", "bằng", "mức", "số", "lượng", "tổng"]
+    """là gì của và các những được có không như nào đó này ấy với cho về theo tại ở đã sẽ đang mấy
+    ai đâu khi hãy tôi muốn hỏi xin phường xã còn thế vậy a ạ nhé à ư hả gồm cái việc đạt ước
+    khoảng hơn cả giữa bằng mức hay hoặc thì trong năm""".split()
+)
+STOP_PHRASES = (
+    "bao nhiêu", "như thế nào", "ra sao", "thì sao", "bao giờ", "cho biết", "thị trấn", "ủy ban nhân dân",
+    "uỷ ban nhân dân", "ubnd", "so sánh", "số lượng", "ước tính", "năm nay", "hiện nay", "là gì",
+    "những gì", "hai phường", "hai xã", "các phường", "phường nào", "xã nào", "được bao nhiêu",
 )
 _STOP_KEYS = {canonical_tones(w) for w in STOPWORDS}
 _STOP_FOLD = {fold(w) for w in STOPWORDS}
+_PHRASE_RES = [
+    re.compile(r"(?<!\w)" + r"\s+".join(re.escape(fold(w)) for w in p.split()) + r"(?!\w)") for p in STOP_PHRASES
+]
+
+
+def _phrase_spans(question: str) -> set[int]:
+    """Token positions covered by stop phrases (matched without diacritics)."""
+    toks = tokenize(question)
+    folded = " ".join(fold(t) for t in toks)
+    starts = [0]
+    for t in toks[:-1]:
+        starts.append(starts[-1] + len(fold(t)) + 1)
+    covered: set[int] = set()
+    for rx in _PHRASE_RES:
+        for m in rx.finditer(folded):
+            covered.update(i for i, st in enumerate(starts) if m.start() <= st < m.end())
+    return covered
 
 NUMBER_CUES = ("bao nhiêu", "mấy", "tỷ lệ", "tỉ lệ", "bao nhiều", "số lượng", "tổng số", "mức", "con số")
 LIST_CUES = ("những", "liệt kê", "gồm", "các nhiệm vụ", "các giải pháp", "các chỉ tiêu", "nhiệm vụ gì",
@@ -72,10 +99,15 @@ def find_wards(question: str, known: Iterable[str]) -> tuple[list[str], list[str
         rest = question[m.end() :]
         words = re.findall(r"[\w]+", rest)[:4]
         name: list[str] = []
-        for wd in words:
+        for j, wd in enumerate(words):
             low = canonical_tones(wd).lower()
-            if wd.isdigit() or low in _NAME_STOP or (low == fold(low) and low in _NAME_STOP_FOLD):
+            if wd.isdigit() or low in _NAME_STOP:
                 break
+            if low == fold(low) and low in _NAME_STOP_FOLD:
+                # unaccented: "dinh ke nam 2023" — "ke" may be part of the name ("Đình Kế")
+                nxt = words[j + 1].lower() if j + 1 < len(words) else ""
+                if not (len(name) == 1 and (not nxt or nxt.isdigit() or nxt in _NAME_STOP_FOLD)):
+                    break
             # proper names are capitalised when typed with care; unaccented lower-case also allowed
             name.append(wd)
         if not name:
@@ -84,7 +116,7 @@ def find_wards(question: str, known: Iterable[str]) -> tuple[list[str], list[str
         cf = _fold_low(cand)
         if any(cf.startswith(_fold_low(k)) or _fold_low(k).startswith(cf) for k in known):
             continue
-        if len(name) >= 1 and (name[0][:1].isupper() or len(name) >= 2):
+        if name[0][:1].isupper() or len(name) >= 2 or len(name[0]) >= 4:
             unknown.append(" ".join(w[:1].upper() + w[1:] for w in name))
     return found, list(dict.fromkeys(unknown))
 
@@ -101,9 +133,10 @@ def content_tokens(question: str, drop: Iterable[str] = ()) -> list[str]:
 def content_positions(question: str, drop: Iterable[str] = ()) -> list[tuple[int, str]]:
     """Like ``content_tokens`` with each token's position in the question's token list."""
     dropped = {fold(t) for d in drop for t in tokenize(d)}
+    in_phrase = _phrase_spans(question)
     out: list[tuple[int, str]] = []
     for i, t in enumerate(tokenize(question)):
-        if t in _STOP_KEYS or (t.isdigit() and len(t) == 4):
+        if i in in_phrase or t in _STOP_KEYS or (t.isdigit() and len(t) == 4):
             continue
         ft = fold(t)
         if ft in dropped or (ft in _STOP_FOLD and t == ft):

@@ -103,7 +103,10 @@ def _unit_match(unit: tuple[str, ...], ex: set[str], fo: set[str], bi: set[str])
     a, b = unit
     if f"{a}_{b}" in bi:
         return 1.0
-    return 0.9 if f"~{fold(a)}_{fold(b)}" in bi else 0.0
+    if f"~{fold(a)}_{fold(b)}" in bi:
+        return 0.9
+    # both syllables present but apart: weak evidence of the same word
+    return 0.3 if fold(a) in fo and fold(b) in fo else 0.0
 
 
 def coverage(weights: TermWeights, text: str, context: str = "", context_factor: float = 0.6) -> float:
