@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.glossary import expand_text
 from assistant.query import QueryInfo
 from assistant.sentences import Sentence, TermWeights, coverage, split_sentences
 from assistant.types import AnswerRecord, Citation, Passage
@@ -92,6 +93,23 @@ def _year_hint(info: QueryInfo, passage: Passage, sent: Sentence) -> float:
     return 0.08 if any(str(y) in s for y in info.years) else 0.0
 
 
+_ITEM_RE = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s+")
+
+
+def _list_continuation(sents: list[Sentence], si: int) -> list[Sentence]:
+    """For a list question: the clauses/items that continue sentence ``si``."""
+    s = sents[si]
+    out = [x for x in sents[si + 1 : si + 1 + LIST_MAX] if x.group == s.group]  # rest of a split sentence
+    if out:
+        return out
+    if _is_heading_line(s) or _ITEM_RE.match(s.text):
+        for x in sents[si + 1 : si + 1 + LIST_MAX]:
+            if _is_heading_line(x) and not _ITEM_RE.match(x.text) and out:
+                break
+            out.append(x)
+    return out
+
+
 def _is_heading_line(s: Sentence) -> bool:
     t = s.text.strip()
     return len(t) < 110 and not t.endswith((".", ";")) and not _FOOTNOTE_TEXT_RE.match(t)
@@ -148,7 +166,7 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
                 prev = [refs[fn.group(1)]]
             near = [x for x in (para_lead, heads[-1] if heads else None) if x is not None]
             context = " ".join([p.section, *(x.text for x in prev if x not in near)])
-            body = " ".join([s.text, *(x.text for x in own_notes)])
+            body = expand_text(" ".join([s.text, *(x.text for x in own_notes)]))
             own = coverage(weights, body)
             cov = max(
                 coverage(weights, body, context=context),
@@ -171,6 +189,8 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
             if len(s.text) < 25:
                 score -= 0.2
             pk = Pick(s, score, cov, notes=own_notes)
+            if info.wants_list and not s.ends_with_colon:
+                pk.extra = _list_continuation(sents, si)
             if prev and own < cov - 0.2:
                 # name what the sentence is about: the nearest short lead that adds the missing terms
                 for cand in reversed(prev):

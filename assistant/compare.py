@@ -12,7 +12,7 @@ from baocao.vntext import fold
 _COMPARE_WORDS_RE = re.compile(
     r"\b(so sánh|so sanh|giữa|giua|hai phường|hai phuong|hai xã|các phường|cac phuong|phường nào|phuong nao|"
     r"xã nào|nơi nào|bên nào|cao hơn|thấp hơn|nhiều hơn|ít hơn|cao hon|thap hon|nhieu hon|it hon|chênh lệch|"
-    r"của|cua|và|va|với|voi|hay)\b",
+    r"của|cua|và|va|với|voi|hay|hai|các|cac|phường|phuong|xã|khác nhau thế nào|khác nhau|thế nào|ra sao)\b",
     re.IGNORECASE,
 )
 _NUM_RE = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+(?:,\d+)?)\s*(%|tỷ|triệu|nghìn|đồng|đ\b|hộ|người|ha)?", re.IGNORECASE)

@@ -37,6 +37,12 @@ def _compiled() -> list[tuple[str, re.Pattern[str], list[str], list[str]]]:
     return rows
 
 
+@lru_cache(maxsize=20000)
+def expand_text(text: str) -> str:
+    """``text`` plus the other form of every abbreviation/expansion it contains (cached)."""
+    return expand_query(text)[0]
+
+
 def expand_query(query: str) -> tuple[str, list[str]]:
     """Return the query plus expansions, and the list of (abbr = expansion) applied."""
     folded = fold(query).lower()

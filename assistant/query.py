@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from baocao.vntext import canonical_tones, fold, nfc, tokenize
+from baocao.vntext import canonical_tones, fold, has_diacritics, nfc, tokenize
 
 WARD_KINDS = ("thị trấn", "phường", "xã")
 _KIND_RE = re.compile(r"\b(thị\s+trấn|thi\s+tran|phường|phuong|xã|xa|p\.)\s+", re.IGNORECASE)
@@ -101,8 +101,8 @@ def find_wards(question: str, known: Iterable[str]) -> tuple[list[str], list[str
         name: list[str] = []
         for j, wd in enumerate(words):
             low = canonical_tones(wd).lower()
-            if wd.isdigit() or low in _NAME_STOP:
-                break
+            if wd.isdigit() or low in _NAME_STOP or (wd.islower() and has_diacritics(wd)):
+                break  # a careful typist capitalises names: "hai phường khác nhau" names no ward
             if low == fold(low) and low in _NAME_STOP_FOLD:
                 # unaccented: "dinh ke nam 2023" — "ke" may be part of the name ("Đình Kế")
                 nxt = words[j + 1].lower() if j + 1 < len(words) else ""
@@ -152,6 +152,8 @@ def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
     info.wants_number = contains_cue(question, NUMBER_CUES)
     info.wants_percent = contains_cue(question, ("tỷ lệ", "tỉ lệ", "phần trăm", "%"))
     info.wants_list = contains_cue(question, LIST_CUES) and not info.wants_number
+    if len(wards) >= 2:
+        info.is_comparison = True
     multi = len(wards) >= 2 or contains_cue(question, ("hai phường", "hai xã", "các phường", "phường nào",
                                                         "xã nào", "nơi nào", "bên nào"))
     info.is_comparison = (multi and contains_cue(question, COMPARE_CUES)) or (

@@ -21,6 +21,7 @@ class Sentence:
     passage: int  # index into the passage list
     order: int  # position inside the passage
     para: int = 0  # paragraph index inside the passage
+    group: int = -1  # clauses split from one long sentence share a group
     is_bullet: bool = False
     ends_with_colon: bool = False
 
@@ -46,9 +47,12 @@ def split_sentences(text: str, passage: int = 0) -> list[Sentence]:
             pieces = [part]
             if len(part) > _MAX_SENT and ";" in part:
                 pieces = _split_long(part)
+            group = len(out)
             for pc in pieces:
                 out.append(
-                    Sentence(pc, passage, len(out), para=pi, is_bullet=bullet, ends_with_colon=pc.endswith(":"))
+                    Sentence(
+                        pc, passage, len(out), para=pi, group=group, is_bullet=bullet, ends_with_colon=pc.endswith(":")
+                    )
                 )
     return out
 

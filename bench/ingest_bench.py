@@ -69,9 +69,9 @@ def _rates(block: dict[str, Any], total_s: float) -> None:
 
 
 def run(work: Path, quick: bool = False) -> IngestOutcome:
-    from ingest.pipeline import parse_file
     from bench.scale import VectorStub
     from bench.util import make_embedder
+    from ingest.pipeline import parse_file
     from vectorstore.index import Index
 
     files = source_files()

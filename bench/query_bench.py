@@ -111,8 +111,8 @@ def _app_rss_main(data_dir: Path) -> int:
 def run(settings: Any, index: Any, embedder: Any, questions: Sequence[Any], with_baseline: bool = True) -> dict[str, Any]:
     """Product vs naive baseline on ``questions``, over the already built sample index."""
     from assistant.service import Assistant
-    from eval.baseline import NaiveBaseline
     from bench.util import REPORTS_DIR
+    from eval.baseline import NaiveBaseline
 
     index.lexical()
     assistant = Assistant(settings, index=index, use_llm=False)

@@ -73,7 +73,7 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(_fmt(c) for c in r) + " |" for r in rows]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def markdown(res: dict[str, Any], png_name: str | None) -> str:

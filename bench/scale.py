@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from bench.synth import Synthesizer, _seed, noisy_vectors
-from bench.util import REPO_ROOT, bench_settings, dir_size_mb, log, peak_rss_mb, rss_mb
+from bench.util import REPO_ROOT, bench_settings, dir_size_mb, log, peak_rss_mb, quiet_logs, rss_mb
 
 CHROMA_BIN = Path(sys.executable).parent / "chroma"
 
@@ -49,7 +49,8 @@ class VectorStub:
         return int(self.real.dimension)
 
     def embed_query(self, text: str) -> list[float]:
-        return self.real.embed_query(text)  # type: ignore[no-any-return]
+        vec: list[float] = self.real.embed_query(text)
+        return vec
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         vecs, self.pending = self.pending, None
@@ -275,10 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(args) != 3 or args[0] not in ("build", "query"):
         sys.stderr.write("usage: python -m bench.scale build|query SPEC.json OUT.json (internal worker)\n")
         return 2
-    import logging
-
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    quiet_logs()
     spec = json.loads(Path(args[1]).read_text(encoding="utf-8"))
     out = build_worker(spec) if args[0] == "build" else query_worker(spec)
     Path(args[2]).write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -189,4 +189,5 @@ def noisy_vectors(base: np.ndarray, copy: int, source: int, picked: Sequence[int
     rng = np.random.default_rng(_seed("noise", copy, source))
     rows = rows + rng.normal(0.0, NOISE_SIGMA, size=rows.shape).astype(np.float32)
     rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-    return rows.tolist()  # type: ignore[no-any-return]
+    out: list[list[float]] = rows.tolist()
+    return out

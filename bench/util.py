@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import resource
 import sys
@@ -25,6 +27,14 @@ def log(msg: str) -> None:
     sys.stderr.flush()
 
 
+def quiet_logs() -> None:
+    """WARNING and above only; bm25s sets its own logger to DEBUG when imported."""
+    import bm25s  # noqa: F401
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
 def rss_mb(pid: int | None = None) -> float:
     return float(psutil.Process(pid or os.getpid()).memory_info().rss) / 2**20
 
@@ -41,10 +51,8 @@ def dir_size_mb(*paths: Path) -> float:
             continue
         for root, _dirs, files in os.walk(p):
             for f in files:
-                try:
+                with contextlib.suppress(OSError):
                     total += os.lstat(os.path.join(root, f)).st_size
-                except OSError:
-                    pass
     return total / 2**20
 
 
