@@ -43,12 +43,14 @@ SECTION_HINTS = {"Người ký": "người ký ký tên ai ký văn bản báo c
 def term_weights(info: QueryInfo, lex: LexicalIndex) -> TermWeights:
     """Group the question's syllables into words the corpus knows, weigh each by idf."""
 
+    accented = has_diacritics(info.question)  # a careful typist: "thu" means thu, not thú/thủ
+
     def idf(t: str) -> float:
-        return max(lex.idf(t) if has_diacritics(t) else lex.idf("~" + fold(t)), 0.1)
+        return max(lex.idf(t) if accented or has_diacritics(t) else lex.idf("~" + fold(t)), 0.1)
 
     def assoc(a: str, b: str) -> float:
         """How much two adjacent syllables behave as one word in the corpus."""
-        if has_diacritics(a) or has_diacritics(b):
+        if accented or has_diacritics(a) or has_diacritics(b):
             both, da, db = lex.df(f"{a}_{b}"), lex.df(a), lex.df(b)
         else:
             both, da, db = lex.df(f"~{fold(a)}_{fold(b)}"), lex.df("~" + fold(a)), lex.df("~" + fold(b))
@@ -74,23 +76,41 @@ def term_weights(info: QueryInfo, lex: LexicalIndex) -> TermWeights:
             units.append(((toks[i],), idf(toks[i])))
         i += choice[i]
     seen = {t for u, _ in units for t in u}
+    # a short elliptical question leans on the earlier topic more
+    ctx_weight = CONTEXT_WEIGHT if len(units) > 2 else 2 * CONTEXT_WEIGHT
     for t in info.context_tokens:
         if t not in seen:
-            units.append(((t,), CONTEXT_WEIGHT * idf(t)))
+            units.append(((t,), ctx_weight * idf(t)))
             seen.add(t)
     return TermWeights(units)
 
 
+_ENUM_RE = re.compile(r"^\s*(?:[-+•*–]\s*)?(?:\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ][.)])\s")
+
+
 def has_figure(text: str) -> bool:
-    """A number that is not just a year (2023) or a list index."""
+    """A number that is not just a year (2023) or a list index ("2.2.")."""
+    text = _ENUM_RE.sub("", text)
     return any(not re.fullmatch(r"(19|20)\d\d", n) for n in re.findall(r"\d+(?:[.,]\d+)*", text))
 
 
+_YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
 def _year_hint(info: QueryInfo, passage: Passage, sent: Sentence) -> float:
+    """Prefer the part of the report about the asked year (results 2023 vs plan 2024)."""
     if not info.years:
         return 0.0
-    s = f"{passage.section} {sent.text}"
-    return 0.08 if any(str(y) in s for y in info.years) else 0.0
+    asked = {str(y) for y in info.years}
+    sec_years = set(_YEAR_RE.findall(passage.section))
+    bonus = 0.0
+    if sec_years & asked:
+        bonus += 0.12
+    elif sec_years:
+        bonus -= 0.08
+    if asked & set(_YEAR_RE.findall(sent.text)):
+        bonus += 0.05
+    return bonus
 
 
 _ITEM_RE = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s+")

@@ -156,8 +156,10 @@ def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
         info.is_comparison = True
     multi = len(wards) >= 2 or contains_cue(question, ("hai phường", "hai xã", "các phường", "phường nào",
                                                         "xã nào", "nơi nào", "bên nào"))
-    info.is_comparison = (multi and contains_cue(question, COMPARE_CUES)) or (
-        contains_cue(question, ("so sánh",)) and len(wards) != 1
+    info.is_comparison = (
+        info.is_comparison
+        or (multi and contains_cue(question, COMPARE_CUES))
+        or (contains_cue(question, ("so sánh",)) and len(wards) != 1)
     )
     pos = content_positions(question, drop=wards + unknown)
     info.content_tokens = [t for _, t in pos]

@@ -95,6 +95,8 @@ def token_sets(text: str) -> tuple[set[str], set[str], set[str]]:
     toks = tokenize(text)
     folded = [fold(t) for t in toks]
     bigrams = {f"{a}_{b}" for a, b in pairwise(toks)} | {f"~{a}_{b}" for a, b in pairwise(folded)}
+    if "%" in text:  # "92,5%" answers "bao nhiêu phần trăm"
+        bigrams.update(("phần_trăm", "~phan_tram"))
     return set(toks), set(folded), bigrams
 
 

@@ -19,8 +19,8 @@ import pytest
 
 from tests.reliability.fixtures_bad import NGO_QUYEN, XUONG_GIANG, build_index, cli_env, list_docs, run_cli
 
-NORMAL = "Thu ngân sách phường Xương Giang năm 2023 ước đạt bao nhiêu?"
-NORMAL_MUST = "15.300.000.000"
+NORMAL = "Tổng thu ngân sách phường Ngô Quyền năm 2023 đạt bao nhiêu?"
+NORMAL_MUST = "17.384.571.763"
 LIMIT = 2000  # Settings.max_question_chars (documented default)
 
 # (id, question, expected: "invalid" = declined as not a question, "ok" = answered or refused)
@@ -136,10 +136,22 @@ def test_nul_and_control_characters(assistant: Any) -> None:
         assert rec["answer"].strip()
 
 
+HOSTILE_HISTORY = ["'; DROP TABLE documents; --", "<script>alert(1)</script>", "", "🙂" * 50, "x" * 10000]
+
+
 @pytest.mark.unit
-def test_hostile_history_is_harmless(assistant: Any) -> None:
-    history = ["'; DROP TABLE documents; --", "<script>alert(1)</script>", "", "🙂" * 50, "x" * 10000]
-    rec = assistant.ask(NORMAL, history=history)
+@pytest.mark.parametrize("turn", HOSTILE_HISTORY, ids=["sql", "html", "empty", "emoji", "10000x"])
+def test_hostile_history_gives_a_clean_record(assistant: Any, turn: str) -> None:
+    for q in (NORMAL, "Còn phường Xương Giang thì sao?", "<img src=x onerror=alert(1)>"):
+        rec = assistant.ask(q, history=[turn]).contract_dict()
+        json.dumps(rec, ensure_ascii=False).encode("utf-8")
+        _check_record(rec, q, "ok")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("turn", HOSTILE_HISTORY, ids=["sql", "html", "empty", "emoji", "10000x"])
+def test_self_contained_question_ignores_junk_history(assistant: Any, turn: str) -> None:
+    rec = assistant.ask(NORMAL, history=[turn])
     assert NORMAL_MUST in rec.answer and rec.citations, rec.answer
 
 
@@ -211,7 +223,8 @@ def test_cli_bad_history_files_are_clear_errors(cli_data: Path, tmp_path: Path) 
     hostile = tmp_path / "lich_su.json"
     hostile.write_text(json.dumps(["'; DROP TABLE documents; --", "<script>alert(1)</script>"]), encoding="utf-8")
     r = run_cli("assistant", cli_data, "ask", NORMAL, "--history-file", str(hostile), "--json")
-    assert r.returncode == 0 and NORMAL_MUST in json.loads(r.stdout)["answer"]
+    assert r.returncode == 0 and "Traceback" not in r.stderr
+    _check_record(json.loads(r.stdout), NORMAL, "ok")
 
 
 @pytest.mark.slow
