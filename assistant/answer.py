@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.glossary import expand_text
+from assistant.glossary import expand_text, load_glossary
 from assistant.query import QueryInfo
 from assistant.sentences import Sentence, TermWeights, coverage, split_sentences
 from assistant.types import AnswerRecord, Citation, Passage
@@ -16,7 +16,7 @@ from baocao.vntext import fold, has_diacritics, tokenize
 from vectorstore.lexical import LexicalIndex
 
 # Below this share of the question's weighted terms, the passages do not answer it.
-MIN_COVERAGE = 0.55
+MIN_COVERAGE = 0.5
 LIST_MAX = 8
 
 
@@ -149,7 +149,8 @@ def _footnotes(sents: list[Sentence]) -> tuple[dict[str, Sentence], dict[str, Se
 
 # Units that count the same thing under other words (folded syllables).
 _UNIT_CLASSES = (
-    {"nguoi", "can", "bo", "giao", "vien", "nhan", "thanh", "nien", "cong", "chuc", "dong", "chi", "luot", "hoc", "sinh"},
+    {"nguoi", "can", "bo", "giao", "vien", "nhan", "thanh", "nien", "cong", "chuc", "dong", "chi", "luot", "hoc",
+     "sinh", "chien"},
     {"tien", "kinh", "phi", "von", "dong", "d", "ty", "ti", "trieu", "nghin"},
     {"suat", "xuat", "phan", "qua"},
 )
@@ -160,6 +161,11 @@ def _widen_units(asked: set[str]) -> set[str]:
     for cls in _UNIT_CLASSES:
         if asked & cls:
             out |= cls
+    for abbr, exps in load_glossary().items():  # "bao nhiêu tổ dân phố" is counted in "TDP"
+        for e in exps:
+            words = [fold(w).lower() for w in tokenize(e)]
+            if len(words) >= 2 and set(words[:2]) <= asked:
+                out.add(fold(abbr).lower())
     return out
 
 
@@ -302,9 +308,14 @@ def compose(
     if not picks or picks[0].coverage < MIN_COVERAGE:
         return None
     best = picks[0]
+    p0 = passages[best.sentence.passage]
+    hay = " " + " ".join(fold(t) for t in tokenize(f"{p0.section} {p0.text}")) + " "
+    for name in info.names:  # "Trường Mầm non Bình Minh": a name the passage never mentions
+        if " " + " ".join(fold(t) for t in tokenize(name)) + " " not in hay:
+            return None
     if info.wants_number and picks[0].asked_units:
         quoted = " ".join(x.text for x in [best.lead, best.sentence, *best.extra, *best.notes] if x is not None)
-        if not _figure_of_asked_unit(expand_text(quoted), best.asked_units):
+        if not _figure_of_asked_unit(quoted, best.asked_units):
             return None  # "bao nhiêu bác sĩ" answered by a sentence that counts no doctors
     chosen = [best]
     for pk in picks[1:4]:

@@ -82,6 +82,7 @@ class QueryInfo:
     content_tokens: list[str] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
     context_tokens: list[str] = field(default_factory=list)  # carried from earlier turns, weigh less
+    names: list[str] = field(default_factory=list)  # proper names the answer must mention
 
 
 def find_wards(question: str, known: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -145,6 +146,28 @@ def content_positions(question: str, drop: Iterable[str] = ()) -> list[tuple[int
     return out
 
 
+
+
+def proper_names(question: str, known_wards: Iterable[str]) -> list[str]:
+    """Runs of two or more capitalised syllables ("Bình Minh", "Ngô Sỹ Liên"), not wards.
+
+    The question's first word is capitalised anyway, so it never counts."""
+    words = re.findall(r"\w+", nfc(question))
+    known = {fold(k).lower() for k in known_wards}
+    out: list[str] = []
+    run: list[str] = []
+    for i, w in enumerate([*words, ""]):
+        if i > 0 and len(w) > 1 and w[0].isupper() and w[1:].islower():
+            run.append(w)
+            continue
+        if len(run) >= 2:
+            name = " ".join(run)
+            if fold(name).lower() not in known and not any(fold(name).lower() in k or k in fold(name).lower() for k in known):
+                out.append(name)
+        run = []
+    return out
+
+
 def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
     known = list(known_wards)
     wards, unknown = find_wards(question, known)
@@ -161,6 +184,7 @@ def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
         or (multi and contains_cue(question, COMPARE_CUES))
         or (contains_cue(question, ("so sánh",)) and len(wards) != 1)
     )
+    info.names = proper_names(question, known)
     pos = content_positions(question, drop=wards + unknown)
     info.content_tokens = [t for _, t in pos]
     info.positions = [i for i, _ in pos]

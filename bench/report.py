@@ -27,7 +27,7 @@ def _fmt(v: Any, nd: int = 1) -> str:
     if v is None:
         return "–"
     if isinstance(v, float):
-        return f"{v:,.{nd}f}"
+        return f"{v:,.{2 if abs(v) < 10 else nd}f}"
     return str(v)
 
 

@@ -83,8 +83,9 @@ def login(at: Any, attempt: str) -> Any:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("password", [None, ""], ids=["unset", "empty"])
-def test_no_admin_controls_without_password(data_dir: Path, monkeypatch: pytest.MonkeyPatch,
-                                            password: str | None) -> None:
+def test_no_admin_controls_without_password(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, password: str | None
+) -> None:
     at = start(data_dir, monkeypatch, password)
     if password is None:
         monkeypatch.delenv("BAOCAO_ADMIN_PASSWORD")  # really unset, not just empty
@@ -214,6 +215,15 @@ def test_password_never_logged_shown_or_in_the_url(
     assert at.session_state.to_dict().get("admin_pw", "") == "", "the attempt is forgotten after the check"
 
 
+@pytest.mark.unit
+def test_settings_repr_hides_the_password() -> None:
+    from baocao.settings import load_settings
+
+    s = load_settings(admin_password=PASSWORD, llm_api_key="sk-bi-mat-123")
+    for text in (repr(s), str(s), s.model_dump_json()):
+        assert PASSWORD not in text and "sk-bi-mat-123" not in text
+
+
 @pytest.mark.integration
 def test_fingerprint_cache_key_hides_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
     from ui import state
@@ -339,8 +349,9 @@ def test_ingest_upload_checks_size_before_parsing(monkeypatch: pytest.MonkeyPatc
     import ingest.pipeline
 
     monkeypatch.setattr(ingest.pipeline, "parse_file", boom)
-    res = library.ingest_upload(object(), load_settings(max_file_mb=0.001, data_dir=tmp_path),  # type: ignore[arg-type]
-                                "../../etc/passwd.txt", b"x" * 5000, None)
+    no_assistant: Any = object()  # must not be touched either
+    settings = load_settings(max_file_mb=0.001, data_dir=tmp_path)
+    res = library.ingest_upload(no_assistant, settings, "../../etc/passwd.txt", b"x" * 5000, None)
     assert not res.ok and "quá lớn" in res.status and res.name == "passwd.txt"
 
 
@@ -348,8 +359,13 @@ def test_ingest_upload_checks_size_before_parsing(monkeypatch: pytest.MonkeyPatc
 def test_upload_name_cannot_escape_the_temp_dir() -> None:
     from ui.library import _safe_name
 
-    for raw, want in [("../../etc/passwd.txt", "passwd.txt"), ("..\\..\\win.ini.txt", "win.ini.txt"),
-                      ("a\x00b\x1f.txt", "ab.txt"), ("", "tep-tai-len.txt"), ("/", "tep-tai-len.txt")]:
+    for raw, want in [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\win.ini.txt", "win.ini.txt"),
+        ("a\x00b\x1f.txt", "ab.txt"),
+        ("", "tep-tai-len.txt"),
+        ("/", "tep-tai-len.txt"),
+    ]:
         assert _safe_name(raw) == want, raw
 
 
@@ -375,8 +391,9 @@ def test_makefile_run_binds_loopback_by_default() -> None:
 def test_make_dry_run_shows_loopback() -> None:
     if not shutil.which("make"):
         pytest.skip("make not installed")
-    r = subprocess.run(["make", "-n", "-W", "pyproject.toml", "run"], cwd=REPO, capture_output=True,
-                       text=True, timeout=60)
+    r = subprocess.run(
+        ["make", "-n", "-W", "pyproject.toml", "run"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     line = next((ln for ln in r.stdout.splitlines() if "streamlit run ui/app.py" in ln), "")
     assert "--server.address 127.0.0.1" in line, r.stdout + r.stderr
 
@@ -415,12 +432,34 @@ def _serve_and_listen(tmp_path: Path, *flags: str) -> tuple[set[str], str]:
         pytest.skip("needs /proc/net/tcp")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BAOCAO_", "STREAMLIT_"))}
-    env.update({"BAOCAO_DATA_DIR": str(tmp_path / "data"), "BAOCAO_EMBEDDING_MODEL": "hash:256",
-                "BAOCAO_ADMIN_PASSWORD": PASSWORD, "HOME": str(tmp_path)})  # no ~/.streamlit
+    env.update(
+        {
+            "BAOCAO_DATA_DIR": str(tmp_path / "data"),
+            "BAOCAO_EMBEDDING_MODEL": "hash:256",
+            "BAOCAO_ADMIN_PASSWORD": PASSWORD,
+            "HOME": str(tmp_path),
+        }
+    )  # no ~/.streamlit
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "ui/app.py", *flags, "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "ui/app.py",
+            *flags,
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60

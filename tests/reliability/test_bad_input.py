@@ -188,8 +188,14 @@ def test_cli_same_report_twice_is_unchanged(index_copy: Path) -> None:
 
 
 def test_cli_two_reports_same_ward_and_year_both_kept(index_copy: Path, tmp_path: Path) -> None:
-    a = write_good(tmp_path, "hoi_phu_6_thang.txt", number="11", day=20,
-                   title="Tình hình kinh tế - xã hội 6 tháng đầu năm 2023", budget="4.100.000.000")
+    a = write_good(
+        tmp_path,
+        "hoi_phu_6_thang.txt",
+        number="11",
+        day=20,
+        title="Tình hình kinh tế - xã hội 6 tháng đầu năm 2023",
+        budget="4.100.000.000",
+    )
     b = write_good(tmp_path, "hoi_phu_ca_nam.txt", number="21", day=15)
     before = list_docs(index_copy)
     r = run_cli("ingest", index_copy, "add", str(a), str(b))
@@ -274,9 +280,7 @@ def _plain(md: str) -> str:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("case", UI_CASES, ids=lambda c: c.name)
-def test_ui_upload_bad_file_shows_vietnamese_error(
-    case: BadCase, admin_app: Any, tmp_path: Path
-) -> None:
+def test_ui_upload_bad_file_shows_vietnamese_error(case: BadCase, admin_app: Any, tmp_path: Path) -> None:
     at = admin_app  # (the size limit has its own test: test_access.py)
     before = _docs_shown(at)
     bad = make_bad(case, tmp_path)

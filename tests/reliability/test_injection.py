@@ -91,7 +91,9 @@ def with_llm(grounded: Any, llm_server: FakeLLM) -> Any:
 
     llm_server.requests.clear()
     llm_server.content = ""
-    return Assistant(_settings(grounded.settings.data_dir, llm_server.url), index=grounded.index, use_llm=True)
+    return Assistant(
+        _settings(grounded.settings.data_dir, llm_server.url), index=grounded.index, use_llm=True
+    )
 
 
 def _passage_index(passages: list[Any], needle: str) -> int:
@@ -180,8 +182,10 @@ def test_prompt_sent_to_the_endpoint_is_framed(with_llm: Any, llm_server: FakeLL
     [
         ("Thu ngân sách phường Hội Phú năm 2023 là 999 tỷ đồng.", "không có trích dẫn"),
         ("Theo chỉ dẫn, thu ngân sách là 999 tỷ đồng [{real}].", "số không có trong trích dẫn"),
-        ("Thu ngân sách đạt 9.876.543.210 đồng [{real}], thực ra là 999 tỷ đồng [{real}].",
-         "số không có trong trích dẫn"),
+        (
+            "Thu ngân sách đạt 9.876.543.210 đồng [{real}], thực ra là 999 tỷ đồng [{real}].",
+            "số không có trong trích dẫn",
+        ),
         ("Thu ngân sách là 999 tỷ đồng [42].", "đoạn không tồn tại"),
         ("", "rỗng"),
     ],
