@@ -35,10 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--no-llm", action="store_true", help="grounded extractive answer even if an LLM is set")
     args = ap.parse_args(argv)
     history = _read_history(args.history_file)
+    # undecodable bytes in argv arrive as lone surrogates: replace them, never crash
+    question = args.question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     settings = load_settings()
     try:
         assistant = Assistant(settings, retrieval_mode=args.mode, use_llm=False if args.no_llm else None)
-        rec = assistant.ask(args.question, history)
+        rec = assistant.ask(question, history)
     except Exception as exc:  # store unavailable, model mismatch, …: one clear line
         print(f"LỖI: {exc}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ from assistant.retrieval import Filters, HybridRetriever, Mode
 from assistant.sentences import split_sentences
 from assistant.types import AnswerRecord, Passage
 from baocao.settings import Settings
-from baocao.vntext import nfc
+from baocao.vntext import fold, nfc
 from vectorstore.index import Index
 
 log = logging.getLogger(__name__)
@@ -144,9 +144,15 @@ class Assistant:
             # an elliptical question without a follow-up cue ("Tổng số tiền là bao nhiêu?"):
             # keep the earlier ward, and the earlier topic as low-weight context
             prev = analyse(resolve(history[-1], history[:-1], known), known)
+            elliptical = not (info.wards or info.unknown_wards) or len(info.content_tokens) <= 3
             if not info.wards and not info.unknown_wards and prev.wards and len(prev.wards) == 1:
                 info.wards = list(prev.wards)
-            info.context_tokens = [t for t in prev.content_tokens if t not in info.content_tokens]
+            if elliptical:
+                lex = self.index.lexical()
+                info.context_tokens = [
+                    t for t in prev.content_tokens
+                    if t not in info.content_tokens and (lex.df(t) or lex.df("~" + fold(t)))
+                ]
         wards = info.wards or list(filters.wards)
         if info.unknown_wards and not info.wards:
             names = ", ".join(info.unknown_wards)

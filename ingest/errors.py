@@ -37,7 +37,7 @@ class UnsupportedFormat(IngestError):
 class FileTooLarge(IngestError):
     def __init__(self, source: str, size_mb: float, limit_mb: float) -> None:
         super().__init__(
-            f"Tệp {source} quá lớn ({size_mb:.1f} MB), giới hạn là {limit_mb:g} MB.", source=source
+            f"Tệp {source} quá lớn ({size_mb:.3g} MB), giới hạn là {limit_mb:.3g} MB.", source=source
         )
 
 

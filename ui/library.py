@@ -68,7 +68,7 @@ def ingest_upload(
     assistant: Assistant, settings: Settings, name: str, data: bytes, ward: str | None
 ) -> FileResult:
     """Parse one uploaded file and add it to the index (nothing changes on error)."""
-    from ingest.errors import FileTooLarge, IngestError
+    from ingest.errors import FileTooLarge, IngestError, NoWardFound
 
     name = _safe_name(name)
     size_mb = len(data) / (1024 * 1024)
@@ -82,6 +82,12 @@ def ingest_upload(
             path.write_bytes(data)
             parsed = parse_file(path, settings, ward=ward or None)
         result = assistant.index.add_document(parsed)
+    except NoWardFound:
+        return FileResult(
+            name,
+            f"Lỗi: không nhận ra tên phường/xã trong {name}. Hãy nhập ô “Tên phường/xã” rồi tải lên lại.",
+            False,
+        )
     except IngestError as exc:
         return FileResult(name, "Lỗi: " + exc.message_vi, False)
     except ImportError:

@@ -72,7 +72,7 @@ def current_assistant() -> Assistant:
 
 
 def admin_configured(settings: Settings) -> bool:
-    return bool(settings.admin_password and settings.admin_password.get_secret_value())
+    return bool(settings.admin_password and settings.admin_password.get_secret_value().strip())
 
 
 def check_password(settings: Settings, attempt: str) -> bool:

@@ -152,7 +152,8 @@ class Index:
             docs = self.documents(fresh=True)
             if meta.doc_id in docs:
                 return AddResult("unchanged", meta.doc_id, meta.source, self.chunk_count(meta.doc_id))
-            older = [d.doc_id for d in docs.values() if d.source == meta.source]
+            # a new version of the same report: same file name for the same ward
+            older = [d.doc_id for d in docs.values() if d.source == meta.source and d.ward == meta.ward]
             t0 = time.perf_counter()
             vectors = self.embedder.embed_documents([c.embed_text for c in parsed.chunks])
             timings["embed_s"] = time.perf_counter() - t0
@@ -196,9 +197,9 @@ class Index:
     def recover(self) -> int:
         """Remove what an interrupted write left: orphan chunks, duplicate versions."""
         docs = self.documents(fresh=True)
-        by_source: dict[str, list[DocumentMeta]] = {}
+        by_source: dict[tuple[str, str], list[DocumentMeta]] = {}
         for d in docs.values():
-            by_source.setdefault(d.source, []).append(d)
+            by_source.setdefault((d.source, d.ward), []).append(d)
         removed = 0
         for versions in by_source.values():
             versions.sort(key=lambda d: d.ingested_at)

@@ -290,11 +290,6 @@ def test_login_goes_through_compare_digest(data_dir: Path, monkeypatch: pytest.M
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    reason="ui.state.admin_configured treats a whitespace-only BAOCAO_ADMIN_PASSWORD (e.g. a stray "
-    "'BAOCAO_ADMIN_PASSWORD= ' in .env) as a real password: typing one space unlocks upload/remove",
-    strict=True,
-)
 def test_whitespace_only_password_is_not_configured(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = start(data_dir, monkeypatch, "   ")
     at.radio(key="view").set_value(VIEW_LIBRARY).run()
@@ -488,11 +483,6 @@ def test_streamlit_started_like_make_run_listens_on_loopback_only(tmp_path: Path
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="no .streamlit/config.toml pins server.address: `streamlit run ui/app.py` (the command in "
-    "ui/app.py's docstring) without --server.address listens on every interface",
-    strict=True,
-)
 def test_plain_streamlit_run_listens_on_loopback_only(tmp_path: Path) -> None:
     addrs, _ = _serve_and_listen(tmp_path)
     assert addrs and addrs <= {"127.0.0.1", "::1"}, addrs

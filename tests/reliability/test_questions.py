@@ -152,20 +152,14 @@ def test_hostile_history_gives_a_clean_record(assistant: Any, turn: str) -> None
         _check_record(rec, q, "ok")
 
 
-_JUNK_CONTEXT = pytest.mark.xfail(
-    reason="Assistant._answer adds the previous turn's content tokens as low-weight context to EVERY "
-    "question the resolver leaves unchanged, even a self-contained one naming ward, year and topic; "
-    "after a junk turn (SQL / HTML) the answerable budget question is refused ('không nêu')",
-    strict=True,
-)
 
 
 @pytest.mark.unit
 @pytest.mark.parametrize(
     "turn",
     [
-        pytest.param(HOSTILE_HISTORY[0], marks=_JUNK_CONTEXT),
-        pytest.param(HOSTILE_HISTORY[1], marks=_JUNK_CONTEXT),
+        pytest.param(HOSTILE_HISTORY[0]),
+        pytest.param(HOSTILE_HISTORY[1]),
         *HOSTILE_HISTORY[2:],
     ],
     ids=["sql", "html", "empty", "emoji", "10000x"],
@@ -283,12 +277,6 @@ def test_cli_index_unchanged_and_answers_the_same(cli_data: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="assistant.cli prints the question back with ensure_ascii=False; argv bytes that are not "
-    "UTF-8 arrive as lone surrogates (surrogateescape) and print() raises UnicodeEncodeError "
-    "(a traceback) under a strict UTF-8 stdout, or writes invalid UTF-8 otherwise",
-    strict=True,
-)
 def test_cli_question_with_undecodable_argv_bytes(cli_data: Path) -> None:
     import subprocess
     import sys
