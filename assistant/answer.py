@@ -181,6 +181,19 @@ def _figure_of_asked_unit(text: str, asked: set[str]) -> bool:
     return False
 
 
+def _rate_subject(info: QueryInfo) -> set[str]:
+    """What a "tỷ lệ …" question measures: the two syllables after "tỷ lệ" ("hộ nghèo")."""
+    toks = [fold(t) for t in tokenize(info.question)]
+    for i in range(len(toks) - 1):
+        if toks[i] in ("ty", "ti") and toks[i + 1] == "le":
+            rest = [t for t in toks[i + 2 : i + 5] if t not in _RATE_SKIP]
+            return set(rest[:2])
+    return set()
+
+
+_RATE_SKIP = {"cua", "cac", "so", "tang", "giam", "dat", "la", "bao", "nhieu", "phuong", "nam"}
+
+
 def _asked_units(info: QueryInfo) -> set[str]:
     """Folded syllables right after "bao nhiêu"/"mấy" in the question ("bao nhiêu hộ")."""
     toks = [fold(t) for t in tokenize(info.question)]
@@ -310,6 +323,10 @@ def compose(
     best = picks[0]
     p0 = passages[best.sentence.passage]
     hay = " " + " ".join(fold(t) for t in tokenize(f"{p0.section} {p0.text}")) + " "
+    quoted_all = " ".join(x.text for x in [best.lead, best.sentence, *best.extra, *best.notes] if x is not None)
+    subject = _rate_subject(info)
+    if subject and not subject <= {fold(t) for t in tokenize(quoted_all)}:
+        return None  # "tỷ lệ hộ nghèo" answered by some other rate
     for name in info.names:  # "Trường Mầm non Bình Minh": a name the passage never mentions
         if " " + " ".join(fold(t) for t in tokenize(name)) + " " not in hay:
             return None

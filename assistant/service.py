@@ -198,7 +198,7 @@ class Assistant:
             return refusal(info, self.coverage_text(), [])
         weights = term_weights(info, self.index.lexical())
         picks = score_sentences(info, weights, passages)
-        if picks and picks[0].sentence.ends_with_colon and not picks[0].extra:
+        if picks and not picks[0].extra and (picks[0].sentence.ends_with_colon or info.wants_list):
             self._continue_list(picks[0], passages)
         rec = compose(info, picks, passages, weights)
         if rec is None:
