@@ -123,15 +123,15 @@ def _list_continuation(sents: list[Sentence], si: int) -> list[Sentence]:
     out = [x for x in sents[si + 1 : si + 1 + LIST_MAX] if x.group == s.group]  # rest of a split sentence
     if out:
         return out
-    if _is_heading_line(s) or _ITEM_RE.match(s.text):
+    if is_heading_line(s) or _ITEM_RE.match(s.text):
         for x in sents[si + 1 : si + 1 + LIST_MAX]:
-            if _is_heading_line(x) and not _ITEM_RE.match(x.text) and out:
+            if is_heading_line(x) and not _ITEM_RE.match(x.text) and out:
                 break
             out.append(x)
     return out
 
 
-def _is_heading_line(s: Sentence) -> bool:
+def is_heading_line(s: Sentence) -> bool:
     t = s.text.strip()
     return len(t) < 110 and not t.endswith((".", ";")) and not _FOOTNOTE_TEXT_RE.match(t)
 
@@ -216,7 +216,7 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
             fn = _FOOTNOTE_TEXT_RE.match(s.text)
             own_notes = [] if fn else [notes[n] for n in _FOOTNOTE_REF_RE.findall(s.text) if n in notes]
             prev = [x for x in sents[max(0, si - _CONTEXT_SENTENCES) : si] if not _FOOTNOTE_TEXT_RE.match(x.text)]
-            heads = [x for x in sents[:si] if _is_heading_line(x)]
+            heads = [x for x in sents[:si] if is_heading_line(x)]
             para_lead = next((x for x in sents[:si] if x.para == s.para), None)
             for extra_ctx in (para_lead, heads[-1] if heads else None):
                 if extra_ctx is not None and extra_ctx not in prev:
@@ -250,7 +250,7 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
             if len(s.text) < 25:
                 score -= 0.2
             pk = Pick(s, score, cov, notes=own_notes, asked_units=asked_units)
-            if info.wants_list and not s.ends_with_colon:
+            if (info.wants_list or is_heading_line(s)) and not s.ends_with_colon:
                 pk.extra = _list_continuation(sents, si)
             if prev and own < cov - 0.2:
                 # name what the sentence is about: the nearest short lead that adds the missing terms
@@ -264,6 +264,12 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
                 pk.extra = bullets or following
                 if pk.extra:
                     pk.coverage = max(cov, coverage(weights, " ".join(x.text for x in [s, *pk.extra]), p.section))
+            itemish = bool(_ITEM_RE.match(s.text))
+            if (info.wants_list or itemish) and pk.lead is not None and is_heading_line(pk.lead) and not pk.extra:
+                # "Khuyết điểm, hạn chế là gì?": answer with the heading's items, not one item
+                head = pk.lead
+                pk = Pick(head, score, cov, notes=own_notes, asked_units=asked_units)
+                pk.extra = _list_continuation(sents, head.order)
             picks.append(pk)
     picks.sort(key=lambda k: -k.score)
     return picks

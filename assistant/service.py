@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.answer import LIST_MAX, Pick, compose, refusal, score_sentences, term_weights
+from assistant.answer import LIST_MAX, Pick, compose, is_heading_line, refusal, score_sentences, term_weights
 from assistant.compare import compare
 from assistant.conversation import resolve
 from assistant.query import QueryInfo, analyse, contains_cue
@@ -198,7 +198,9 @@ class Assistant:
             return refusal(info, self.coverage_text(), [])
         weights = term_weights(info, self.index.lexical())
         picks = score_sentences(info, weights, passages)
-        if picks and not picks[0].extra and (picks[0].sentence.ends_with_colon or info.wants_list):
+        if picks and not picks[0].extra and (
+            picks[0].sentence.ends_with_colon or info.wants_list or is_heading_line(picks[0].sentence)
+        ):
             self._continue_list(picks[0], passages)
         rec = compose(info, picks, passages, weights)
         if rec is None:
