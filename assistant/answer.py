@@ -350,6 +350,8 @@ def compose(
             continue
         if info.wants_number and not has_figure(pk.sentence.text):
             continue
+        if passages[pk.sentence.passage].section != passages[best.sentence.passage].section:
+            continue  # a second statement only from the same part of the report
         if weights is not None and not info.wants_list:
             gain = coverage(weights, best.sentence.text + " " + pk.sentence.text) - coverage(weights, best.sentence.text)
             if gain < 0.15:
