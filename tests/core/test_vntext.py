@@ -93,7 +93,7 @@ def test_tokenize_normalises_case_and_tones() -> None:
     "text",
     [
         "UBND phường Ngô Quyền xây dựng kế hoạch phát triển kinh tế - xã hội năm 2024.",
-        "Tỷ lệ hộ nghèo giảm còn 0,5%; hộ cận nghèo 1,1%.",
+        "Tỉ lệ hộ nghèo giảm còn 0,5%; hộ cận nghèo 1,1%.",
         "Đường giữa hai khu dân cư được giải phóng mặt bằng.",
     ],
 )
@@ -107,3 +107,20 @@ def test_vietnamese_round_trip(text: str) -> None:
     assert len(fold(text)) == len(text)
     assert fold(fold(text)) == fold(text)
     assert " ".join(tokenize(text)).count(" ") + 1 == len(tokenize(text))
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("Tỷ lệ", "Tỉ lệ"), ("Ngô Sỹ Liên", "Ngô Sĩ Liên"), ("kỹ thuật", "kĩ thuật"), ("lý do", "lí do")],
+)
+def test_final_y_and_i_spellings_match(a: str, b: str) -> None:
+    # both spellings are in use ("Ngô Sỹ Liên" / "Ngô Sĩ Liên" in the same report)
+    assert canonical_tones(a) == canonical_tones(b)
+    assert match_key(a) == match_key(b)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("word", ["quý", "y tế", "thủy", "hay", "tuy", "Quyền"])
+def test_y_that_is_not_a_final_i_is_kept(word: str) -> None:
+    assert canonical_tones(word) == word
