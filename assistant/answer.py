@@ -149,8 +149,24 @@ def _footnotes(sents: list[Sentence]) -> tuple[dict[str, Sentence], dict[str, Se
 
 # Units that count the same thing under other words (folded syllables).
 _UNIT_CLASSES = (
-    {"nguoi", "can", "bo", "giao", "vien", "nhan", "thanh", "nien", "cong", "chuc", "dong", "chi", "luot", "hoc",
-     "sinh", "chien"},
+    {
+        "nguoi",
+        "can",
+        "bo",
+        "giao",
+        "vien",
+        "nhan",
+        "thanh",
+        "nien",
+        "cong",
+        "chuc",
+        "dong",
+        "chi",
+        "luot",
+        "hoc",
+        "sinh",
+        "chien",
+    },
     {"tien", "kinh", "phi", "von", "dong", "d", "ty", "ti", "trieu", "nghin"},
     {"suat", "xuat", "phan", "qua"},
 )
@@ -175,9 +191,9 @@ def _figure_of_asked_unit(text: str, asked: set[str]) -> bool:
     wide = _widen_units(asked)
     toks = tokenize(text)
     for i, t in enumerate(toks[:-1]):
-        if t[0].isdigit() and not re.fullmatch(r"(19|20)\d\d", t):
-            if any(fold(x) in wide for x in toks[i + 1 : i + 3]):
-                return True
+        is_figure = t[0].isdigit() and not re.fullmatch(r"(19|20)\d\d", t)
+        if is_figure and any(fold(x) in wide for x in toks[i + 1 : i + 3]):
+            return True
     return False
 
 
@@ -215,7 +231,9 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
         for si, s in enumerate(sents):
             fn = _FOOTNOTE_TEXT_RE.match(s.text)
             own_notes = [] if fn else [notes[n] for n in _FOOTNOTE_REF_RE.findall(s.text) if n in notes]
-            prev = [x for x in sents[max(0, si - _CONTEXT_SENTENCES) : si] if not _FOOTNOTE_TEXT_RE.match(x.text)]
+            prev = [
+                x for x in sents[max(0, si - _CONTEXT_SENTENCES) : si] if not _FOOTNOTE_TEXT_RE.match(x.text)
+            ]
             heads = [x for x in sents[:si] if is_heading_line(x)]
             para_lead = next((x for x in sents[:si] if x.para == s.para), None)
             for extra_ctx in (para_lead, heads[-1] if heads else None):
@@ -263,9 +281,16 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
                 bullets = [x for x in following if x.is_bullet]
                 pk.extra = bullets or following
                 if pk.extra:
-                    pk.coverage = max(cov, coverage(weights, " ".join(x.text for x in [s, *pk.extra]), p.section))
+                    pk.coverage = max(
+                        cov, coverage(weights, " ".join(x.text for x in [s, *pk.extra]), p.section)
+                    )
             itemish = bool(_ITEM_RE.match(s.text))
-            if (info.wants_list or itemish) and pk.lead is not None and is_heading_line(pk.lead) and not pk.extra:
+            if (
+                (info.wants_list or itemish)
+                and pk.lead is not None
+                and is_heading_line(pk.lead)
+                and not pk.extra
+            ):
                 # "Khuyết điểm, hạn chế là gì?": answer with the heading's items, not one item
                 head = pk.lead
                 pk = Pick(head, score, cov, notes=own_notes, asked_units=asked_units)
@@ -286,7 +311,21 @@ def _lower_first(text: str) -> str:
     return text
 
 
-_KEEP_CAPS = {"ubnd", "hdnd", "dang", "nha", "chu", "thanh", "nhan", "ngan", "tinh", "mat", "so", "phong", "truong"}
+_KEEP_CAPS = {
+    "ubnd",
+    "hdnd",
+    "dang",
+    "nha",
+    "chu",
+    "thanh",
+    "nhan",
+    "ngan",
+    "tinh",
+    "mat",
+    "so",
+    "phong",
+    "truong",
+}
 
 
 def _strip_bullet(text: str) -> str:
@@ -329,7 +368,9 @@ def compose(
     best = picks[0]
     p0 = passages[best.sentence.passage]
     hay = " " + " ".join(fold(t) for t in tokenize(f"{p0.section} {p0.text}")) + " "
-    quoted_all = " ".join(x.text for x in [best.lead, best.sentence, *best.extra, *best.notes] if x is not None)
+    quoted_all = " ".join(
+        x.text for x in [best.lead, best.sentence, *best.extra, *best.notes] if x is not None
+    )
     subject = _rate_subject(info)
     if subject and not subject <= {fold(t) for t in tokenize(quoted_all)}:
         return None  # "tỷ lệ hộ nghèo" answered by some other rate
@@ -337,7 +378,9 @@ def compose(
         if " " + " ".join(fold(t) for t in tokenize(name)) + " " not in hay:
             return None
     if info.wants_number and picks[0].asked_units:
-        quoted = " ".join(x.text for x in [best.lead, best.sentence, *best.extra, *best.notes] if x is not None)
+        quoted = " ".join(
+            x.text for x in [best.lead, best.sentence, *best.extra, *best.notes] if x is not None
+        )
         if not _figure_of_asked_unit(quoted, best.asked_units):
             return None  # "bao nhiêu bác sĩ" answered by a sentence that counts no doctors
     chosen = [best]
@@ -353,7 +396,9 @@ def compose(
         if passages[pk.sentence.passage].section != passages[best.sentence.passage].section:
             continue  # a second statement only from the same part of the report
         if weights is not None and not info.wants_list:
-            gain = coverage(weights, best.sentence.text + " " + pk.sentence.text) - coverage(weights, best.sentence.text)
+            gain = coverage(weights, best.sentence.text + " " + pk.sentence.text) - coverage(
+                weights, best.sentence.text
+            )
             if gain < 0.15:
                 continue
         chosen.append(pk)

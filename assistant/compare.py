@@ -15,7 +15,9 @@ _COMPARE_WORDS_RE = re.compile(
     r"của|cua|và|va|với|voi|hay|hai|các|cac|phường|phuong|xã|khác nhau thế nào|khác nhau|thế nào|ra sao)\b",
     re.IGNORECASE,
 )
-_NUM_RE = re.compile(r"(\d{1,3}(?:\.\d{3})+|\d+(?:,\d+)?)\s*(%|tỷ|triệu|nghìn|đồng|đ\b|hộ|người|ha)?", re.IGNORECASE)
+_NUM_RE = re.compile(
+    r"(\d{1,3}(?:\.\d{3})+|\d+(?:,\d+)?)\s*(%|tỷ|triệu|nghìn|đồng|đ\b|hộ|người|ha)?", re.IGNORECASE
+)
 _SCALE = {"tỷ": 1e9, "triệu": 1e6, "nghìn": 1e3}
 
 
@@ -94,8 +96,15 @@ def compare(
         if fig:
             figures[w] = fig
         rows.append(
-            {"ward": w, "refused": False, "quote": quote, "figure": fig.text if fig else "",
-             "value": fig.value if fig else None, "unit": fig.unit if fig else "", "citations": ns}
+            {
+                "ward": w,
+                "refused": False,
+                "quote": quote,
+                "figure": fig.text if fig else "",
+                "value": fig.value if fig else None,
+                "unit": fig.unit if fig else "",
+                "citations": ns,
+            }
         )
     parts = [f"So sánh theo báo cáo của từng địa bàn ({topic}):", "", *table]
     if len(figures) >= 2:

@@ -15,7 +15,84 @@ _YEAR_RE = re.compile(r"(?<![\d.,])(19[5-9]\d|20[0-9]\d)(?![\d.,])")
 
 # Words that never belong to a ward name (a name ends where one of these starts).
 _NAME_STOP = set(
-    ["năm", "có", "thì", "sao", "đạt", "được", "bao", "nhiêu", "là", "gì", "như", "thế", "nào", "về", "của", "và", "với", "so", "sánh", "hơn", "các", "những", "trong", "ước", "tổng", "thu", "chi", "tỷ", "lệ", "số", "hộ", "nghèo", "dân", "kế", "hoạch", "báo", "cáo", "ra", "sao", "hiện", "nay", "đã", "sẽ", "bao", "giờ", "mấy", "nào", "ở", "tại", "cho", "theo", "đến", "từ", "khi", "đâu", "ai", "chỉ", "tiêu", "nhiệm", "vụ", "kết", "quả", "tình", "hình", "công", "tác", "thực", "hiện", "ngân", "sách", "hai", "cả", "còn", "giữa", "hay", "hoặc"]
+    [
+        "năm",
+        "có",
+        "thì",
+        "sao",
+        "đạt",
+        "được",
+        "bao",
+        "nhiêu",
+        "là",
+        "gì",
+        "như",
+        "thế",
+        "nào",
+        "về",
+        "của",
+        "và",
+        "với",
+        "so",
+        "sánh",
+        "hơn",
+        "các",
+        "những",
+        "trong",
+        "ước",
+        "tổng",
+        "thu",
+        "chi",
+        "tỷ",
+        "lệ",
+        "số",
+        "hộ",
+        "nghèo",
+        "dân",
+        "kế",
+        "hoạch",
+        "báo",
+        "cáo",
+        "ra",
+        "sao",
+        "hiện",
+        "nay",
+        "đã",
+        "sẽ",
+        "bao",
+        "giờ",
+        "mấy",
+        "nào",
+        "ở",
+        "tại",
+        "cho",
+        "theo",
+        "đến",
+        "từ",
+        "khi",
+        "đâu",
+        "ai",
+        "chỉ",
+        "tiêu",
+        "nhiệm",
+        "vụ",
+        "kết",
+        "quả",
+        "tình",
+        "hình",
+        "công",
+        "tác",
+        "thực",
+        "hiện",
+        "ngân",
+        "sách",
+        "hai",
+        "cả",
+        "còn",
+        "giữa",
+        "hay",
+        "hoặc",
+    ]
 )
 _NAME_STOP_FOLD = {fold(w) for w in _NAME_STOP}
 
@@ -23,19 +100,98 @@ _NAME_STOP_FOLD = {fold(w) for w in _NAME_STOP}
 # ("bao nhiêu", "ủy ban nhân dân") so that their syllables stay content elsewhere
 # ("dân số", "số hộ").
 STOPWORDS = set(
-    """là gì của và các những được có không như nào đó này ấy với cho về theo tại ở đã sẽ đang mấy
-    ai đâu khi hãy tôi muốn hỏi xin phường xã còn thế vậy a ạ nhé à ư hả gồm cái việc đạt ước
-    khoảng hơn cả giữa bằng mức hay hoặc thì trong năm""".split()
+    [
+        "là",
+        "gì",
+        "của",
+        "và",
+        "các",
+        "những",
+        "được",
+        "có",
+        "không",
+        "như",
+        "nào",
+        "đó",
+        "này",
+        "ấy",
+        "với",
+        "cho",
+        "về",
+        "theo",
+        "tại",
+        "ở",
+        "đã",
+        "sẽ",
+        "đang",
+        "mấy",
+        "ai",
+        "đâu",
+        "khi",
+        "hãy",
+        "tôi",
+        "muốn",
+        "hỏi",
+        "xin",
+        "phường",
+        "xã",
+        "còn",
+        "thế",
+        "vậy",
+        "a",
+        "ạ",
+        "nhé",
+        "à",
+        "ư",
+        "hả",
+        "gồm",
+        "cái",
+        "việc",
+        "đạt",
+        "ước",
+        "khoảng",
+        "hơn",
+        "cả",
+        "giữa",
+        "bằng",
+        "mức",
+        "hay",
+        "hoặc",
+        "thì",
+        "trong",
+        "năm",
+    ]
 )
 STOP_PHRASES = (
-    "bao nhiêu", "như thế nào", "ra sao", "thì sao", "bao giờ", "cho biết", "thị trấn", "ủy ban nhân dân",
-    "uỷ ban nhân dân", "ubnd", "so sánh", "số lượng", "ước tính", "năm nay", "hiện nay", "là gì",
-    "những gì", "hai phường", "hai xã", "các phường", "phường nào", "xã nào", "được bao nhiêu",
+    "bao nhiêu",
+    "như thế nào",
+    "ra sao",
+    "thì sao",
+    "bao giờ",
+    "cho biết",
+    "thị trấn",
+    "ủy ban nhân dân",
+    "uỷ ban nhân dân",
+    "ubnd",
+    "so sánh",
+    "số lượng",
+    "ước tính",
+    "năm nay",
+    "hiện nay",
+    "là gì",
+    "những gì",
+    "hai phường",
+    "hai xã",
+    "các phường",
+    "phường nào",
+    "xã nào",
+    "được bao nhiêu",
 )
 _STOP_KEYS = {canonical_tones(w) for w in STOPWORDS}
 _STOP_FOLD = {fold(w) for w in STOPWORDS}
 _PHRASE_RES = [
-    re.compile(r"(?<!\w)" + r"\s+".join(re.escape(fold(w)) for w in p.split()) + r"(?!\w)") for p in STOP_PHRASES
+    re.compile(r"(?<!\w)" + r"\s+".join(re.escape(fold(w)) for w in p.split()) + r"(?!\w)")
+    for p in STOP_PHRASES
 ]
 
 
@@ -52,11 +208,39 @@ def _phrase_spans(question: str) -> set[int]:
             covered.update(i for i, st in enumerate(starts) if m.start() <= st < m.end())
     return covered
 
+
 NUMBER_CUES = ("bao nhiêu", "mấy", "tỷ lệ", "tỉ lệ", "bao nhiều", "số lượng", "tổng số", "mức", "con số")
-LIST_CUES = ("những", "liệt kê", "gồm", "các nhiệm vụ", "các giải pháp", "các chỉ tiêu", "nhiệm vụ gì",
-             "những gì", "kể tên", "các công trình", "các dự án", "giải pháp", "nhiệm vụ")
-COMPARE_CUES = ("so sánh", "so với phường", "hai phường", "hai xã", "các phường", "phường nào", "xã nào",
-                "nơi nào", "bên nào", "cao hơn", "thấp hơn", "nhiều hơn", "ít hơn", "chênh lệch")
+LIST_CUES = (
+    "những",
+    "liệt kê",
+    "gồm",
+    "các nhiệm vụ",
+    "các giải pháp",
+    "các chỉ tiêu",
+    "nhiệm vụ gì",
+    "những gì",
+    "kể tên",
+    "các công trình",
+    "các dự án",
+    "giải pháp",
+    "nhiệm vụ",
+)
+COMPARE_CUES = (
+    "so sánh",
+    "so với phường",
+    "hai phường",
+    "hai xã",
+    "các phường",
+    "phường nào",
+    "xã nào",
+    "nơi nào",
+    "bên nào",
+    "cao hơn",
+    "thấp hơn",
+    "nhiều hơn",
+    "ít hơn",
+    "chênh lệch",
+)
 FOLLOWUP_CUES = ("còn ", "thế còn", "thì sao", "vậy còn", "còn về", "thế thì", "còn đối với", "thế ")
 
 
@@ -146,8 +330,6 @@ def content_positions(question: str, drop: Iterable[str] = ()) -> list[tuple[int
     return out
 
 
-
-
 def proper_names(question: str, known_wards: Iterable[str]) -> list[str]:
     """Runs of two or more capitalised syllables ("Bình Minh", "Ngô Sỹ Liên"), not wards.
 
@@ -162,7 +344,9 @@ def proper_names(question: str, known_wards: Iterable[str]) -> list[str]:
             continue
         if len(run) >= 2:
             name = " ".join(run)
-            if fold(name).lower() not in known and not any(fold(name).lower() in k or k in fold(name).lower() for k in known):
+            if fold(name).lower() not in known and not any(
+                fold(name).lower() in k or k in fold(name).lower() for k in known
+            ):
                 out.append(name)
         run = []
     return out
@@ -177,8 +361,9 @@ def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
     info.wants_list = contains_cue(question, LIST_CUES) and not info.wants_number
     if len(wards) >= 2:
         info.is_comparison = True
-    multi = len(wards) >= 2 or contains_cue(question, ("hai phường", "hai xã", "các phường", "phường nào",
-                                                        "xã nào", "nơi nào", "bên nào"))
+    multi = len(wards) >= 2 or contains_cue(
+        question, ("hai phường", "hai xã", "các phường", "phường nào", "xã nào", "nơi nào", "bên nào")
+    )
     info.is_comparison = (
         info.is_comparison
         or (multi and contains_cue(question, COMPARE_CUES))

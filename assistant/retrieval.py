@@ -14,7 +14,7 @@ from typing import Any, Literal
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from assistant.glossary import expand_query
 from assistant.types import Passage
@@ -79,7 +79,7 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float = 1.0
     lexical_weight: float = 1.2
     filters: Filters | None = None
-    last_timings: dict[str, float] = {}
+    last_timings: dict[str, float] = Field(default_factory=dict)
 
     def allowed_docs(self, filters: Filters | None) -> list[str] | None:
         idx: Index = self.index

@@ -51,7 +51,13 @@ def split_sentences(text: str, passage: int = 0) -> list[Sentence]:
             for pc in pieces:
                 out.append(
                     Sentence(
-                        pc, passage, len(out), para=pi, group=group, is_bullet=bullet, ends_with_colon=pc.endswith(":")
+                        pc,
+                        passage,
+                        len(out),
+                        para=pi,
+                        group=group,
+                        is_bullet=bullet,
+                        ends_with_colon=pc.endswith(":"),
                     )
                 )
     return out

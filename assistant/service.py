@@ -150,17 +150,28 @@ class Assistant:
             if elliptical:
                 lex = self.index.lexical()
                 info.context_tokens = [
-                    t for t in prev.content_tokens
+                    t
+                    for t in prev.content_tokens
                     if t not in info.content_tokens and (lex.df(t) or lex.df("~" + fold(t)))
                 ]
         wards = info.wards or list(filters.wards)
         if info.unknown_wards and not info.wards:
             names = ", ".join(info.unknown_wards)
-            rec = refusal(info, self.coverage_text(), [], f"Các báo cáo hiện có không có thông tin về {names}")
+            rec = refusal(
+                info, self.coverage_text(), [], f"Các báo cáo hiện có không có thông tin về {names}"
+            )
         elif info.is_comparison:
-            targets = info.wards if len(info.wards) >= 2 else [w for w in known if not filters.wards or w in filters.wards]
-            rec = compare(resolved, targets, lambda q, w: self._single(q, Filters([w], filters.doc_types, filters.years)),
-                          self.ward_kind)
+            targets = (
+                info.wards
+                if len(info.wards) >= 2
+                else [w for w in known if not filters.wards or w in filters.wards]
+            )
+            rec = compare(
+                resolved,
+                targets,
+                lambda q, w: self._single(q, Filters([w], filters.doc_types, filters.years)),
+                self.ward_kind,
+            )
         else:
             f = Filters(wards or [], list(filters.doc_types), list(filters.years))
             rec = self._single(resolved, f, info)
@@ -171,15 +182,22 @@ class Assistant:
         known = self.known_wards()
         info = info or analyse(question, known)
         timings: dict[str, float] = {}
-        docs = [d for d in self.index.documents().values() if Filters(filters.wards, filters.doc_types).allows(d)]
+        docs = [
+            d for d in self.index.documents().values() if Filters(filters.wards, filters.doc_types).allows(d)
+        ]
         covered_years = {y for d in docs for y in d.years}
         if covered_years and contains_cue(question, BASELINE_CUES):
             covered_years.add(min(covered_years) - 1)  # "so với cùng kỳ năm 2022"
         if info.years and covered_years and not set(info.years) & covered_years:
             yrs = ", ".join(map(str, info.years))
-            where = f" của {self.ward_kind(filters.wards[0])} {filters.wards[0]}" if len(filters.wards) == 1 else ""
-            return refusal(info, self.coverage_text(), [],
-                           f"Các báo cáo hiện có{where} không có số liệu năm {yrs}")
+            where = (
+                f" của {self.ward_kind(filters.wards[0])} {filters.wards[0]}"
+                if len(filters.wards) == 1
+                else ""
+            )
+            return refusal(
+                info, self.coverage_text(), [], f"Các báo cáo hiện có{where} không có số liệu năm {yrs}"
+            )
         f = Filters(filters.wards, filters.doc_types, filters.years)
         t0 = time.perf_counter()
         query = question if not info.context_tokens else f"{question} {' '.join(info.context_tokens)}"
@@ -198,8 +216,10 @@ class Assistant:
             return refusal(info, self.coverage_text(), [])
         weights = term_weights(info, self.index.lexical())
         picks = score_sentences(info, weights, passages)
-        if picks and not picks[0].extra and (
-            picks[0].sentence.ends_with_colon or info.wants_list or is_heading_line(picks[0].sentence)
+        if (
+            picks
+            and not picks[0].extra
+            and (picks[0].sentence.ends_with_colon or info.wants_list or is_heading_line(picks[0].sentence))
         ):
             self._continue_list(picks[0], passages)
         rec = compose(info, picks, passages, weights)

@@ -71,7 +71,9 @@ class AnswerRecord(BaseModel):
     retrieved: list[Passage] = Field(default_factory=list, description="ranked passages (for eval)")
     timings: dict[str, float] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list, description="e.g. why the LLM answer was rejected")
-    comparison: list[dict[str, Any]] = Field(default_factory=list, description="per-ward rows for comparisons")
+    comparison: list[dict[str, Any]] = Field(
+        default_factory=list, description="per-ward rows for comparisons"
+    )
 
     def contract_dict(self) -> dict[str, Any]:
         """The record as the contract spells it (plus extensions, minus bulky internals)."""

@@ -44,7 +44,9 @@ def _tone_index(base: str) -> int | None:
     low = base.lower()
     start = 0
     # "qu" and "gi" + vowel: u / i act as consonants.
-    if (low.startswith("qu") and len(low) > 2 and low[2] in _VOWELS) or (low.startswith("gi") and len(low) > 2 and low[2] in _VOWELS):
+    if (low.startswith("qu") and len(low) > 2 and low[2] in _VOWELS) or (
+        low.startswith("gi") and len(low) > 2 and low[2] in _VOWELS
+    ):
         start = 2
     idx = [i for i in range(start, len(low)) if low[i] in _VOWELS]
     if not idx:

@@ -33,12 +33,17 @@ def _scales(text: str) -> list[int]:
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m bench", description="Trợ lý Báo cáo performance benchmark")
     ap.add_argument("--quick", action="store_true", help="few questions, short loops (smoke test)")
-    ap.add_argument("--scales", type=_scales, default=None,
-                    help=f"corpus multiples for the scale run (default {DEFAULT_SCALES}; 1000 is opt-in)")
+    ap.add_argument(
+        "--scales",
+        type=_scales,
+        default=None,
+        help=f"corpus multiples for the scale run (default {DEFAULT_SCALES}; 1000 is opt-in)",
+    )
     ap.add_argument("--no-server", action="store_true", help="scale runs: embedded Chroma only")
     ap.add_argument("--no-baseline", action="store_true", help="skip the naive LangChain baseline")
-    ap.add_argument("--questions", type=int, default=None,
-                    help="dev questions per scale run (default 40; --quick: 8)")
+    ap.add_argument(
+        "--questions", type=int, default=None, help="dev questions per scale run (default 40; --quick: 8)"
+    )
     ap.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results", help="results directory")
     ap.add_argument("--keep", action="store_true", help="keep the temp data dirs (printed)")
     ap.add_argument("--scale-timeout", type=float, default=3600.0, help="seconds per (scale, mode) run")
@@ -53,16 +58,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = datetime.now()
     t_start = time.perf_counter()
     probe = bench_settings(Path(tempfile.gettempdir()))
-    res: dict[str, Any] = {"meta": {
-        "started": started.isoformat(timespec="seconds"),
-        "stamp": started.strftime("%Y%m%d-%H%M%S"),
-        "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
-        "quick": args.quick,
-        "scales": scales,
-        "server": not args.no_server,
-        "embedding_model": probe.embedding_model,
-        "machine": machine(),
-    }, "notes": []}
+    res: dict[str, Any] = {
+        "meta": {
+            "started": started.isoformat(timespec="seconds"),
+            "stamp": started.strftime("%Y%m%d-%H%M%S"),
+            "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
+            "quick": args.quick,
+            "scales": scales,
+            "server": not args.no_server,
+            "embedding_model": probe.embedding_model,
+            "machine": machine(),
+        },
+        "notes": [],
+    }
     tmp = Path(tempfile.mkdtemp(prefix="baocao-bench-"))
     log(f"temp dir {tmp}; load average {os.getloadavg()}")
     try:
@@ -74,8 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         questions = load_questions()
         if args.quick:
             questions = scale.question_sample(questions, 12)
-        res["query"] = query_bench.run(ing.settings, ing.index, ing.embedder, questions,
-                                       with_baseline=not args.no_baseline)
+        res["query"] = query_bench.run(
+            ing.settings, ing.index, ing.embedder, questions, with_baseline=not args.no_baseline
+        )
 
         vectors = tmp / "vectors.npz"
         arrays: dict[str, Any] = {f"doc{j}": v for j, v in enumerate(ing.vectors)}
@@ -86,8 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for s in scales:
             for mode in modes:
                 log(f"scale {s}× ({mode}) …")
-                row = scale.run_one(s, mode, tmp / f"scale-{s}-{mode}", vectors, ing.model_dir,
-                                    n_scale_q, args.scale_timeout)
+                row = scale.run_one(
+                    s, mode, tmp / f"scale-{s}-{mode}", vectors, ing.model_dir, n_scale_q, args.scale_timeout
+                )
                 if "error" in row:
                     log(f"scale {s}× ({mode}) FAILED: {row['error']}")
                 rows.append(row)
@@ -95,11 +105,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     shutil.rmtree(tmp / f"scale-{s}-{mode}", ignore_errors=True)
         res["scale"] = rows
         if 1000 not in scales:
-            res["notes"].append("1,000× not run (opt-in: `python -m bench --scales 10,100,1000`); "
-                                "see bench/README.md for why and for the extrapolation.")
-        res["notes"].append("Scale runs reuse the sample chunks' vectors (+ tiny noise); queries are embedded "
-                            "with the real model. Comparisons naming no ward compare every ward: excluded "
-                            "from the scale latency sample, timed once as 'all-ward comparison'.")
+            res["notes"].append(
+                "1,000× not run (opt-in: `python -m bench --scales 10,100,1000`); "
+                "see bench/README.md for why and for the extrapolation."
+            )
+        res["notes"].append(
+            "Scale runs reuse the sample chunks' vectors (+ tiny noise); queries are embedded "
+            "with the real model. Comparisons naming no ward compare every ward: excluded "
+            "from the scale latency sample, timed once as 'all-ward comparison'."
+        )
     finally:
         if args.keep:
             log(f"kept temp data in {tmp}")

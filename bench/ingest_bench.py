@@ -99,8 +99,13 @@ def run(work: Path, quick: bool = False) -> IngestOutcome:
     index = Index(settings, embedder=embedder)
     cold = _ingest(index, files, settings)
     cold_total = time.perf_counter() - t_cold
-    cold.update({"model_build_s": round(build_s, 2), "model_load_s": round(load_s, 2),
-                 "total_s": round(cold_total, 3)})
+    cold.update(
+        {
+            "model_build_s": round(build_s, 2),
+            "model_load_s": round(load_s, 2),
+            "total_s": round(cold_total, 3),
+        }
+    )
     _rates(cold, cold_total)
     result["cold"] = cold
     log(f"ingest cold: {cold['docs']} docs / {cold['chunks']} chunks in {cold_total:.1f}s")

@@ -103,12 +103,21 @@ def _app_rss_main(data_dir: Path) -> int:
     loaded = rss_mb()
     assistant = Assistant(settings, index=index, use_llm=False)
     assistant.ask("Thu ngân sách phường năm 2023 đạt bao nhiêu?", [])
-    print(json.dumps({"python_mb": round(base, 1), "model_loaded_mb": round(loaded, 1),
-                      "after_answer_mb": round(rss_mb(), 1)}))
+    print(
+        json.dumps(
+            {
+                "python_mb": round(base, 1),
+                "model_loaded_mb": round(loaded, 1),
+                "after_answer_mb": round(rss_mb(), 1),
+            }
+        )
+    )
     return 0
 
 
-def run(settings: Any, index: Any, embedder: Any, questions: Sequence[Any], with_baseline: bool = True) -> dict[str, Any]:
+def run(
+    settings: Any, index: Any, embedder: Any, questions: Sequence[Any], with_baseline: bool = True
+) -> dict[str, Any]:
     """Product vs naive baseline on ``questions``, over the already built sample index."""
     from assistant.service import Assistant
     from bench.util import REPORTS_DIR

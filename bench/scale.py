@@ -55,7 +55,9 @@ class VectorStub:
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         vecs, self.pending = self.pending, None
         if vecs is None or len(vecs) != len(texts):
-            raise RuntimeError(f"VectorStub: {len(texts)} texts but {0 if vecs is None else len(vecs)} vectors")
+            raise RuntimeError(
+                f"VectorStub: {len(texts)} texts but {0 if vecs is None else len(vecs)} vectors"
+            )
         return vecs
 
 
@@ -75,7 +77,9 @@ def start_server(path: Path, timeout_s: float = 60.0) -> tuple[subprocess.Popen[
     logf = open(path.parent / "chroma-server.log", "wb")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen(
         [str(CHROMA_BIN), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
-        stdout=logf, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        stdout=logf,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
     )
     logf.close()
     deadline = time.monotonic() + timeout_s
@@ -83,8 +87,9 @@ def start_server(path: Path, timeout_s: float = 60.0) -> tuple[subprocess.Popen[
         if proc.poll() is not None:
             raise RuntimeError(f"chroma server exited with {proc.returncode}")
         try:
-            chromadb.HttpClient(host="127.0.0.1", port=port,
-                                settings=ChromaSettings(anonymized_telemetry=False)).heartbeat()
+            chromadb.HttpClient(
+                host="127.0.0.1", port=port, settings=ChromaSettings(anonymized_telemetry=False)
+            ).heartbeat()
             return proc, port
         except Exception:
             time.sleep(0.3)
@@ -113,16 +118,20 @@ def scale_question(q: Any, synth: Synthesizer, copies: int) -> Any:
     """The question addressed to the wards of one synthetic copy (figures perturbed alike)."""
     copy = _seed("question", q.id) % copies
     renames = synth.renames(copy)
-    return q.model_copy(update={
-        "question": synth.transform(q.question, copy),
-        "history": [synth.transform(h, copy) for h in q.history],
-        "wards": [renames.get(w, w) for w in q.wards],
-        "must_contain": [synth.transform(s, copy) for s in q.must_contain],
-    })
+    return q.model_copy(
+        update={
+            "question": synth.transform(q.question, copy),
+            "history": [synth.transform(h, copy) for h in q.history],
+            "wards": [renames.get(w, w) for w in q.wards],
+            "must_contain": [synth.transform(s, copy) for s in q.must_contain],
+        }
+    )
 
 
 # worker ------------------------------------------------------------------------------------
-def build(index: Any, stub: VectorStub, synth: Synthesizer, base: list[np.ndarray], copies: int) -> dict[str, Any]:
+def build(
+    index: Any, stub: VectorStub, synth: Synthesizer, base: list[np.ndarray], copies: int
+) -> dict[str, Any]:
     total_docs = copies * synth.n_sources
     store_s = gen_s = 0.0
     docs = chunks = 0
@@ -145,7 +154,8 @@ def build(index: Any, stub: VectorStub, synth: Synthesizer, base: list[np.ndarra
     index.refresh_lexical(force_save=True)
     lexical_s = time.perf_counter() - t0
     return {
-        "docs": docs, "chunks": chunks,
+        "docs": docs,
+        "chunks": chunks,
         "generate_s": round(gen_s, 2),
         "write_s": round(write_s, 2),
         "upsert_s": round(store_s, 2),
@@ -232,12 +242,25 @@ def query_worker(spec: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run_one(scale: int, mode: str, work: Path, vectors: Path, model_dir: Path | None,
-            n_questions: int, timeout_s: float) -> dict[str, Any]:
+def run_one(
+    scale: int,
+    mode: str,
+    work: Path,
+    vectors: Path,
+    model_dir: Path | None,
+    n_questions: int,
+    timeout_s: float,
+) -> dict[str, Any]:
     """One (scale, mode): build in one fresh process, query in another; ``error`` on failure."""
     work.mkdir(parents=True, exist_ok=True)
-    spec: dict[str, Any] = {"scale": scale, "mode": mode, "work_dir": str(work), "vectors": str(vectors),
-                            "model_dir": str(model_dir) if model_dir else None, "questions": n_questions}
+    spec: dict[str, Any] = {
+        "scale": scale,
+        "mode": mode,
+        "work_dir": str(work),
+        "vectors": str(vectors),
+        "model_dir": str(model_dir) if model_dir else None,
+        "questions": n_questions,
+    }
     chroma_path = work / "data" / "chroma"
     server: subprocess.Popen[bytes] | None = None
     res: dict[str, Any] = {"scale": scale, "mode": mode}
@@ -251,8 +274,11 @@ def run_one(scale: int, mode: str, work: Path, vectors: Path, model_dir: Path | 
             spec_path, out_path = work / f"{phase}-spec.json", work / f"{phase}-result.json"
             spec_path.write_text(json.dumps(spec), encoding="utf-8")
             left = max(10.0, timeout_s - (time.perf_counter() - t0))
-            proc = subprocess.run([sys.executable, "-m", "bench.scale", phase, str(spec_path), str(out_path)],
-                                  cwd=REPO_ROOT, timeout=left)
+            proc = subprocess.run(
+                [sys.executable, "-m", "bench.scale", phase, str(spec_path), str(out_path)],
+                cwd=REPO_ROOT,
+                timeout=left,
+            )
             if proc.returncode != 0 or not out_path.exists():
                 res["error"] = f"{phase} worker exited with {proc.returncode}"
                 return res

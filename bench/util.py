@@ -79,7 +79,12 @@ def stats(values: Sequence[float]) -> dict[str, Any]:
 
 def bench_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a temp data dir: embedded Chroma unless overridden, never an LLM."""
-    base: dict[str, Any] = {"data_dir": data_dir, "chroma_host": None, "llm_base_url": None, "llm_model": None}
+    base: dict[str, Any] = {
+        "data_dir": data_dir,
+        "chroma_host": None,
+        "llm_base_url": None,
+        "llm_model": None,
+    }
     base.update(overrides)
     return load_settings(**base)
 

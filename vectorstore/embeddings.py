@@ -67,7 +67,10 @@ class SentenceTransformerEmbedder(Embeddings):
                 "Đặt BAOCAO_EMBEDDING_MODEL là một mô hình sentence-transformers có sẵn "
                 "hoặc đường dẫn thư mục mô hình."
             ) from exc
-        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        getter = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
         dim = getter()
         self._dimension = int(dim) if dim else len(self._encode(["x"])[0])
         self._lock = threading.Lock()  # torch modules are not re-entrant friendly on 2 cores
@@ -90,13 +93,13 @@ class SentenceTransformerEmbedder(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
-            return self._encode([self.query_prefix + text])[0].tolist()  # type: ignore[no-any-return]
+            return self._encode([self.query_prefix + text])[0].tolist()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
         with self._lock:
-            return self._encode([self.passage_prefix + t for t in texts]).tolist()  # type: ignore[no-any-return]
+            return self._encode([self.passage_prefix + t for t in texts]).tolist()
 
 
 class HashEmbedder(Embeddings):
@@ -125,7 +128,7 @@ class HashEmbedder(Embeddings):
         if n == 0:
             v[0] = 1.0
             n = 1.0
-        return (v / n).tolist()  # type: ignore[no-any-return]
+        return (v / n).tolist()
 
     def embed_query(self, text: str) -> list[float]:
         return self._vec(text)

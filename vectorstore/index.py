@@ -117,7 +117,9 @@ class Index:
         if not fresh and self._docs_cache and now - self._docs_cache[0] < _DOCS_TTL_S:
             return self._docs_cache[1]
         got = self._docs.get(include=["metadatas"])
-        docs = {i: _doc_from_record(i, m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)}
+        docs = {
+            i: _doc_from_record(i, m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
+        }
         self._docs_cache = (now, docs)
         return docs
 
@@ -166,7 +168,9 @@ class Index:
                     documents=[c.text for c in part],
                     metadatas=[c.chroma_metadata(meta) for c in part],
                 )
-            meta = meta.model_copy(update={"ingested_at": datetime.now(UTC).isoformat(timespec="microseconds")})
+            meta = meta.model_copy(
+                update={"ingested_at": datetime.now(UTC).isoformat(timespec="microseconds")}
+            )
             self._docs.upsert(
                 ids=[meta.doc_id],
                 embeddings=[[1.0]],
@@ -272,7 +276,9 @@ class Index:
                 limit=page,
                 offset=offset,
             )
-            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False):
+            for cid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
+            ):
                 yield StoredChunk(cid, text or "", dict(meta or {}))
             if len(got["ids"]) < page:
                 return
@@ -284,7 +290,9 @@ class Index:
         got = self._chunks.get(ids=ids, include=["documents", "metadatas"])
         return {
             cid: StoredChunk(cid, text or "", dict(meta or {}))
-            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False)
+            for cid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
+            )
         }
 
     def section_chunks(self, doc_id: str, section: str) -> list[StoredChunk]:
@@ -293,7 +301,9 @@ class Index:
         )
         out = [
             StoredChunk(cid, text or "", dict(meta or {}))
-            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False)
+            for cid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
+            )
         ]
         return sorted(out, key=lambda c: int(c.metadata.get("position", 0)))
 
@@ -304,7 +314,9 @@ class Index:
         )
         if not got["ids"]:
             return None
-        return StoredChunk(got["ids"][0], (got["documents"] or [""])[0] or "", dict((got["metadatas"] or [{}])[0] or {}))
+        return StoredChunk(
+            got["ids"][0], (got["documents"] or [""])[0] or "", dict((got["metadatas"] or [{}])[0] or {})
+        )
 
     def dense_search(
         self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None

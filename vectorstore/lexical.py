@@ -124,8 +124,13 @@ class LexicalIndex:
                 self._bm25.save(str(tmp), show_progress=False)
             (tmp / _META).write_text(
                 json.dumps(
-                    {"ids": self.ids, "doc_ids": [self.doc_of[i] for i in self.ids], "fingerprint": self.fingerprint}
-                ), encoding="utf-8"
+                    {
+                        "ids": self.ids,
+                        "doc_ids": [self.doc_of[i] for i in self.ids],
+                        "fingerprint": self.fingerprint,
+                    }
+                ),
+                encoding="utf-8",
             )
             old = directory.with_name(directory.name + ".old")
             if directory.exists():

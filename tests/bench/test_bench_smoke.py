@@ -17,11 +17,19 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 def test_quick_bench_writes_results(tmp_path: Path) -> None:
     out = tmp_path / "results"
-    env = {**os.environ, "BAOCAO_EMBEDDING_MODEL": "hash:256", "BAOCAO_DATA_DIR": str(tmp_path / "never-used")}
+    env = {
+        **os.environ,
+        "BAOCAO_EMBEDDING_MODEL": "hash:256",
+        "BAOCAO_DATA_DIR": str(tmp_path / "never-used"),
+    }
     env.pop("BAOCAO_CHROMA_HOST", None)
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--scales", "2", "--no-server", "--out", str(out)],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "[bench" in proc.stderr, "progress goes to stderr"

@@ -43,7 +43,22 @@ def test_both_tone_placements_become_one(a: str, b: str) -> None:
 
 @pytest.mark.parametrize(
     "word",
-    ["Quyền", "quý", "Quý", "QUÝ", "giữa", "GIỮA", "gì", "người", "nước", "tuổi", "quốc", "giường", "Xương", "NGÔ QUYỀN"],
+    [
+        "Quyền",
+        "quý",
+        "Quý",
+        "QUÝ",
+        "giữa",
+        "GIỮA",
+        "gì",
+        "người",
+        "nước",
+        "tuổi",
+        "quốc",
+        "giường",
+        "Xương",
+        "NGÔ QUYỀN",
+    ],
 )
 def test_correct_words_unchanged(word: str) -> None:
     assert canonical_tones(word) == word

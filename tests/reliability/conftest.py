@@ -60,7 +60,9 @@ class Worker:
             except queue.Empty:
                 continue
             if line is None:
-                raise RuntimeError(f"worker exited ({self.proc.wait()}) before the line; stderr: {self.stderr}")
+                raise RuntimeError(
+                    f"worker exited ({self.proc.wait()}) before the line; stderr: {self.stderr}"
+                )
             self.lines.append(line)
             if pred(line):
                 return line
@@ -97,4 +99,3 @@ def spawn() -> Iterator[Callable[..., Worker]]:
     yield make
     for w in workers:
         w.kill()
-

@@ -35,7 +35,9 @@ def doc_for(i: int, version: int, n_paras: int) -> ParsedDocument:
     base = numbered_doc(i, n_paras=n_paras)
     paras = [c.text for c in base.chunks][: n_paras - 1]
     paras.append(f"Phiên bản {version} của tài liệu {i}, bổ sung số liệu.")
-    return make_doc(base.metadata.ward, base.metadata.source, paras, (2023,), doc_number=base.metadata.doc_number)
+    return make_doc(
+        base.metadata.ward, base.metadata.source, paras, (2023,), doc_number=base.metadata.doc_number
+    )
 
 
 class _SlowDocs:

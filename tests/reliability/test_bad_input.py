@@ -221,7 +221,9 @@ def test_cli_same_file_name_different_wards_both_kept(tmp_path: Path) -> None:
 # the Streamlit upload path ---------------------------------------------------------------------
 
 UI_CASES = [
-    c for c in BAD_CASES if c.name.endswith((".txt", ".md", ".pdf", ".docx")) and not c.env and c.expect != "--ward"
+    c
+    for c in BAD_CASES
+    if c.name.endswith((".txt", ".md", ".pdf", ".docx")) and not c.env and c.expect != "--ward"
 ]
 VIEW_LIBRARY = "Thư viện báo cáo"
 ADMIN_PW = "mật-khẩu-độ-tin-cậy-7c1e"

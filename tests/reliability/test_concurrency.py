@@ -55,7 +55,9 @@ def committed_now(idx: Index) -> set[str]:
     return set(idx._docs.get(include=[])["ids"])
 
 
-def check_passages(idx: Index, passages: list[Any], problems: list[str], where: str, before: set[str]) -> None:
+def check_passages(
+    idx: Index, passages: list[Any], problems: list[str], where: str, before: set[str]
+) -> None:
     """Every passage belongs to a document committed when the search started or ended
     (a replaced version may legitimately be seen while it is being dropped), and a
     still-committed document is whole (its chunks match its record's chunk count)."""
@@ -126,7 +128,9 @@ def test_threads_read_while_main_thread_writes(tmp_path: Path) -> None:
     stop = threading.Event()
     deadline = time.monotonic() + 90
     threads = [
-        threading.Thread(target=reader_loop, args=(idx, settings, stop, problems, stats, deadline), daemon=True)
+        threading.Thread(
+            target=reader_loop, args=(idx, settings, stop, problems, stats, deadline), daemon=True
+        )
         for _ in range(4)
     ]
     for t in threads:
@@ -177,7 +181,9 @@ EMBEDDED_MULTIPROCESS = (
 
 
 @pytest.mark.xfail(reason=EMBEDDED_MULTIPROCESS, strict=True)
-def test_process_writes_while_this_process_reads_embedded(spawn: Callable[..., Worker], tmp_path: Path) -> None:
+def test_process_writes_while_this_process_reads_embedded(
+    spawn: Callable[..., Worker], tmp_path: Path
+) -> None:
     settings = hash_settings(tmp_path / "data")
     idx = Index(settings)
     idx.add_document(ngo_quyen_doc())
@@ -245,8 +251,18 @@ def test_process_writes_while_this_process_reads_server(
     idx.add_document(ngo_quyen_doc())
     idx.lexical()
     w = spawn(
-        str(tmp_path / "writer"), "--n", "8", "--paras", "20", "--sleep-between", "0.2",
-        "--chroma-port", str(chroma_server.port), "--collection", "concurrency", "--refresh-lexical",
+        str(tmp_path / "writer"),
+        "--n",
+        "8",
+        "--paras",
+        "20",
+        "--sleep-between",
+        "0.2",
+        "--chroma-port",
+        str(chroma_server.port),
+        "--collection",
+        "concurrency",
+        "--refresh-lexical",
     )
     w.wait_for(lambda ln: ln == "ready")
     problems: list[str] = []

@@ -66,7 +66,9 @@ KILL_POINTS = [
 
 
 @pytest.mark.parametrize(("name", "after", "delay"), KILL_POINTS, ids=[k[0] for k in KILL_POINTS])
-def test_sigkill_during_ingest(spawn: Callable[..., Worker], tmp_path: Path, name: str, after: int, delay: float) -> None:
+def test_sigkill_during_ingest(
+    spawn: Callable[..., Worker], tmp_path: Path, name: str, after: int, delay: float
+) -> None:
     data = tmp_path / "data"
     w = spawn(str(data), "--n", str(N), "--paras", str(PARAS), "--refresh-lexical")
     if name == "mid_write_random":

@@ -152,8 +152,6 @@ def test_hostile_history_gives_a_clean_record(assistant: Any, turn: str) -> None
         _check_record(rec, q, "ok")
 
 
-
-
 @pytest.mark.unit
 @pytest.mark.parametrize(
     "turn",

@@ -149,7 +149,9 @@ def assert_consistent(idx: Index) -> dict[str, int]:
         counts[doc_id] = want
         expected_lexical |= ids
     all_ids = set(idx._chunks.get(include=[])["ids"])
-    assert all_ids == expected_lexical, f"{len(all_ids - expected_lexical)} chunks without a committed document"
+    assert all_ids == expected_lexical, (
+        f"{len(all_ids - expected_lexical)} chunks without a committed document"
+    )
     assert idx._chunks.count() == len(expected_lexical)
     lex = idx.lexical()
     assert set(lex.ids) == expected_lexical
@@ -176,7 +178,9 @@ class ChromaServer:
     log: Path
 
     def settings(self, data_dir: Path, collection: str = "baocao", dim: int = 256) -> Settings:
-        return hash_settings(data_dir, dim, chroma_host=self.host, chroma_port=self.port, collection=collection)
+        return hash_settings(
+            data_dir, dim, chroma_host=self.host, chroma_port=self.port, collection=collection
+        )
 
 
 def start_chroma_server(path: Path, timeout_s: float = 60.0) -> ChromaServer:
@@ -200,7 +204,9 @@ def start_chroma_server(path: Path, timeout_s: float = 60.0) -> ChromaServer:
     last: Exception | None = None
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"chroma server exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}")
+            raise RuntimeError(
+                f"chroma server exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}"
+            )
         try:
             client = chromadb.HttpClient(
                 host="127.0.0.1", port=port, settings=ChromaSettings(anonymized_telemetry=False)

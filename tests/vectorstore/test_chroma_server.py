@@ -35,7 +35,9 @@ def test_ingest_retrieve_reopen(chroma_server: ChromaServer, tmp_path: Path) -> 
     assert a.add_document(xuong_giang_doc()).status == "added"
     assert a.add_document(ngo_quyen_doc()).status == "unchanged"
     assert not s1.chroma_dir.exists(), "server mode must not create a local Chroma dir"
-    got = HybridRetriever(index=a, k=5).search("Tổng thu ngân sách phường Ngô Quyền", Filters(wards=["Ngô Quyền"]))
+    got = HybridRetriever(index=a, k=5).search(
+        "Tổng thu ngân sách phường Ngô Quyền", Filters(wards=["Ngô Quyền"])
+    )
     assert got and {p.ward for p in got} == {"Ngô Quyền"}
     assert "17.384.571.763" in got[0].text
     want = {m: results(a, m) for m in ("hybrid", "dense", "lexical")}
@@ -78,7 +80,9 @@ def _parser_ready() -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _parser_ready(), reason="ingest.pipeline.parse_file not available yet (/tmp/ingest_ready)")
+@pytest.mark.skipif(
+    not _parser_ready(), reason="ingest.pipeline.parse_file not available yet (/tmp/ingest_ready)"
+)
 def test_real_reports_budget_question(chroma_server: ChromaServer, tmp_path: Path) -> None:
     from ingest.pipeline import parse_file
 
@@ -102,5 +106,7 @@ def test_real_reports_budget_question(chroma_server: ChromaServer, tmp_path: Pat
         assert any("17.384.571.763" in p.text for p in got[:5]), [p.text[:80] for p in got]
     # a second app instance with an empty data dir finds it too
     other = Index(chroma_server.settings(tmp_path / "real2", collection="reports"))
-    got = HybridRetriever(index=other, k=5).search("thu ngân sách phường Ngô Quyền", Filters(wards=["Ngô Quyền"]))
+    got = HybridRetriever(index=other, k=5).search(
+        "thu ngân sách phường Ngô Quyền", Filters(wards=["Ngô Quyền"])
+    )
     assert any("17.384.571.763" in p.text for p in got)

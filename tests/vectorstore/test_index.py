@@ -26,7 +26,13 @@ from vectorstore.index import Index, _doc_record
 
 pytestmark = pytest.mark.unit
 
-QUERIES = ["thu ngân sách phường", "giai phong mat bang", "tỷ lệ hộ nghèo", "thú y dịch bệnh", "17.384.571.763"]
+QUERIES = [
+    "thu ngân sách phường",
+    "giai phong mat bang",
+    "tỷ lệ hộ nghèo",
+    "thú y dịch bệnh",
+    "17.384.571.763",
+]
 
 
 def dense_ids(idx: Index, q: str, k: int = 5) -> list[str]:
@@ -50,7 +56,10 @@ def upsert_chunks_only(idx: Index, doc: ParsedDocument) -> None:
 def commit_record(idx: Index, doc: ParsedDocument, ingested_at: str) -> None:
     meta = doc.metadata.model_copy(update={"ingested_at": ingested_at})
     idx._docs.upsert(
-        ids=[meta.doc_id], embeddings=[[1.0]], documents=[meta.title], metadatas=[_doc_record(meta, len(doc.chunks))]
+        ids=[meta.doc_id],
+        embeddings=[[1.0]],
+        documents=[meta.title],
+        metadatas=[_doc_record(meta, len(doc.chunks))],
     )
     idx._docs_cache = None
 
@@ -63,7 +72,11 @@ def test_add_list_search(index: Index) -> None:
     assert [d.doc_id for d in docs] == [nq.metadata.doc_id]
     d = docs[0]
     assert (d.ward, d.source, d.years, d.doc_number, d.date) == (
-        "Ngô Quyền", "ngo_quyen_2023.txt", [2023, 2024], "137/BC-UBND", "2023-11-30"
+        "Ngô Quyền",
+        "ngo_quyen_2023.txt",
+        [2023, 2024],
+        "137/BC-UBND",
+        "2023-11-30",
     )
     assert d.ingested_at
     assert index.chunk_count(nq.metadata.doc_id) == 5
@@ -104,7 +117,9 @@ def test_changed_version_replaces_old(index: Index) -> None:
     index.add_document(v1)
     index.add_document(xuong_giang_doc())
     lexical_ids(index, "ngân sách")  # build + save the lexical index for the old state
-    v2 = make_doc("Ngô Quyền", "ngo_quyen_2023.txt", [*NGO_QUYEN_PARAS[:2], "Đoạn sửa đổi về chợ Ngô Quyền."], (2023,))
+    v2 = make_doc(
+        "Ngô Quyền", "ngo_quyen_2023.txt", [*NGO_QUYEN_PARAS[:2], "Đoạn sửa đổi về chợ Ngô Quyền."], (2023,)
+    )
     assert v2.metadata.doc_id != v1.metadata.doc_id
     res = index.add_document(v2)
     assert res.status == "replaced"
@@ -184,7 +199,9 @@ def test_dimension_mismatch_refused(settings: Settings) -> None:
 def test_orphan_chunks_invisible_and_recovered(index: Index) -> None:
     nq = ngo_quyen_doc()
     index.add_document(nq)
-    orphan = make_doc("Ngô Quyền", "orphan.txt", ["Tổng thu ngân sách phường mồ côi 99.999.999 đồng."], (2023,))
+    orphan = make_doc(
+        "Ngô Quyền", "orphan.txt", ["Tổng thu ngân sách phường mồ côi 99.999.999 đồng."], (2023,)
+    )
     upsert_chunks_only(index, orphan)
     orphan_id = orphan.chunks[0].id
     assert index._chunks.count() == 6
@@ -215,7 +232,9 @@ def test_orphans_of_a_failed_first_ingest_recovered_on_next_add(index: Index) ->
 
 def test_duplicate_versions_recover_keeps_newest(index: Index) -> None:
     old = ngo_quyen_doc()
-    new = make_doc("Ngô Quyền", "ngo_quyen_2023.txt", [*NGO_QUYEN_PARAS[:3], "Bản cập nhật tháng 12."], (2023,))
+    new = make_doc(
+        "Ngô Quyền", "ngo_quyen_2023.txt", [*NGO_QUYEN_PARAS[:3], "Bản cập nhật tháng 12."], (2023,)
+    )
     newer_first = make_doc("Xương Giang", "xg.txt", ["Bản mới Xương Giang."], (2024,))
     older_second = make_doc("Xương Giang", "xg.txt", ["Bản cũ Xương Giang."], (2024,))
     for d in (old, new, newer_first, older_second):
@@ -235,7 +254,9 @@ def test_duplicate_versions_recover_keeps_newest(index: Index) -> None:
     assert_consistent(index)
 
 
-def test_crash_after_commit_before_drop_keeps_new_version(index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_after_commit_before_drop_keeps_new_version(
+    index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Both versions committed within the same second (ingested_at has 1 s resolution)."""
     v1 = ngo_quyen_doc()
     index.add_document(v1)
@@ -271,7 +292,9 @@ def test_lexical_rebuilt_when_directory_deleted(settings: Settings) -> None:
     assert {q: c.lexical().search(q, 5) for q in QUERIES} == want
 
 
-def test_lexical_rebuilt_when_another_instance_adds(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lexical_rebuilt_when_another_instance_adds(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     a = Index(settings, HashEmbedder(256, name="hash:256"))
     b = Index(settings, HashEmbedder(256, name="hash:256"))
     a.add_document(ngo_quyen_doc())

@@ -83,7 +83,15 @@ def test_k_limits_results() -> None:
 
 
 def _all_queries() -> list[str]:
-    return ["ngân sách", "ngan sach", "thú y", "17.384.571.763", "văn hoá", "Ngô Quyền", "giải phóng mặt bằng"]
+    return [
+        "ngân sách",
+        "ngan sach",
+        "thú y",
+        "17.384.571.763",
+        "văn hoá",
+        "Ngô Quyền",
+        "giải phóng mặt bằng",
+    ]
 
 
 def test_save_load_round_trip(tmp_path: Path) -> None:
