@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from assistant.glossary import expand_text, load_glossary
 from assistant.query import QueryInfo
 from assistant.sentences import Sentence, TermWeights, coverage, split_sentences
-from assistant.types import AnswerRecord, Citation, Passage
+from assistant.types import AnswerRecord, Citation, Passage, citation_for
 from baocao.vntext import fold, has_diacritics, tokenize
 from vectorstore.lexical import LexicalIndex
 
@@ -339,24 +339,6 @@ def _end(text: str) -> str:
 
 def source_phrase(p: Passage) -> str:
     return f"Theo {p.document} của UBND {p.ward_kind} {p.ward}".replace("  ", " ")
-
-
-def citation_for(n: int, p: Passage, quote: str = "") -> Citation:
-    return Citation(
-        n=n,
-        ward=p.ward,
-        document=f"{p.document} ({p.title})" if p.title else p.document,
-        section=p.section,
-        text=p.text,
-        source=p.source,
-        doc_id=p.doc_id,
-        chunk_id=p.chunk_id,
-        doc_type=p.doc_type,
-        doc_number=p.doc_number,
-        date=p.date,
-        page=p.page,
-        quote=quote,
-    )
 
 
 def compose(

@@ -23,7 +23,7 @@ from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
 from assistant.number_guard import MARKER_RE, check_numbers
-from assistant.types import AnswerRecord, Citation, Passage
+from assistant.types import AnswerRecord, Passage, citation_for
 from baocao.settings import Settings
 
 __all__ = [
@@ -139,24 +139,6 @@ def _quote(passage_text: str, answer: str) -> str:
     return best
 
 
-def _citation(n: int, p: Passage, answer: str) -> Citation:
-    return Citation(
-        n=n,
-        ward=p.ward,
-        document=p.document,
-        section=p.section,
-        text=p.text,
-        source=p.source,
-        doc_id=p.doc_id,
-        chunk_id=p.chunk_id,
-        doc_type=p.doc_type,
-        doc_number=p.doc_number,
-        date=p.date,
-        page=p.page,
-        quote=_quote(p.text, answer),
-    )
-
-
 class LLMAnswerer:
     """Answers from passages with an OpenAI-compatible chat model, or falls back."""
 
@@ -242,7 +224,7 @@ class LLMAnswerer:
             question=fallback.question or question,
             answer=answer,
             refused=False,
-            citations=[_citation(n, p, answer) for n, p in enumerate(used, start=1)],
+            citations=[citation_for(n, p, _quote(p.text, answer)) for n, p in enumerate(used, start=1)],
             latency_ms=fallback.latency_ms + llm_ms,
             rewritten_question=fallback.rewritten_question,
             mode="llm",

@@ -57,6 +57,25 @@ class Citation(BaseModel):
     quote: str = Field(default="", description="the sentence(s) of the passage the answer relies on")
 
 
+def citation_for(n: int, p: Passage, quote: str = "") -> Citation:
+    """The citation record of passage ``p`` numbered ``n`` (``quote``: the sentences used)."""
+    return Citation(
+        n=n,
+        ward=p.ward,
+        document=f"{p.document} ({p.title})" if p.title else p.document,
+        section=p.section,
+        text=p.text,
+        source=p.source,
+        doc_id=p.doc_id,
+        chunk_id=p.chunk_id,
+        doc_type=p.doc_type,
+        doc_number=p.doc_number,
+        date=p.date,
+        page=p.page,
+        quote=quote,
+    )
+
+
 class AnswerRecord(BaseModel):
     id: str = ""
     question: str
