@@ -123,7 +123,9 @@ class HybridRetriever(BaseRetriever):
         dense_rank: dict[str, int] = {}
         lex_rank: dict[str, int] = {}
         # multilingual-e5 reads unaccented Vietnamese poorly ("thu ngan sach"): lean on BM25's folded tokens
-        dense_weight = self.dense_weight if has_diacritics(query) else self.dense_weight * UNACCENTED_DENSE_FACTOR
+        dense_weight = (
+            self.dense_weight if has_diacritics(query) else self.dense_weight * UNACCENTED_DENSE_FACTOR
+        )
         for r, ch in enumerate(dense):
             dense_rank[ch.chunk_id] = r + 1
             scores[ch.chunk_id] = scores.get(ch.chunk_id, 0.0) + dense_weight / (self.rrf_k + r + 1)

@@ -22,6 +22,8 @@ from vectorstore.index import Index
 log = logging.getLogger(__name__)
 
 INVALID_NOTE = "invalid_question"
+# A comparison answers one question per ward: bounded so a province-size index stays fast.
+MAX_COMPARE_WARDS = 8
 BASELINE_CUES = ("so với", "cùng kỳ", "tăng", "giảm", "so voi", "cung ky")
 
 
@@ -166,6 +168,18 @@ class Assistant:
                 if len(info.wards) >= 2
                 else [w for w in known if not filters.wards or w in filters.wards]
             )
+            if len(targets) > MAX_COMPARE_WARDS:
+                return AnswerRecord(
+                    question=question,
+                    answer=(
+                        f"Chỉ mục có {len(targets)} phường/xã. Hãy nêu tên các phường/xã cần so sánh "
+                        f"(tối đa {MAX_COMPARE_WARDS}), ví dụ: “So sánh thu ngân sách phường {known[0]} "
+                        f"và phường {known[1]}”, hoặc chọn chúng ở bộ lọc."
+                    ),
+                    refused=True,
+                    mode="comparison",
+                    notes=["too_many_wards"],
+                )
             rec = compare(
                 resolved,
                 targets,

@@ -42,13 +42,24 @@ ANSWERS = [
     ("Chỉ tiêu tăng trưởng TMDV năm 2024 của phường Xương Giang?", [], XG, ["23,5 - 24%"]),
     ("Chủ tịch UBND phường Ngô Quyền ký báo cáo là ai?", [], NQ, ["Vũ Trí Khánh"]),
     # follow-ups: the ward / entity swaps, the topic is carried
-    ("Còn phường Ngô Quyền thì sao?", ["Thu ngân sách phường Xương Giang năm 2023 ước đạt bao nhiêu?"], NQ,
-     ["17.384.571.763"]),
-    ("Thế còn chi ngân sách?", ["Thu ngân sách phường Ngô Quyền năm 2023 là bao nhiêu?"], NQ, ["11.000.000.000"]),
+    (
+        "Còn phường Ngô Quyền thì sao?",
+        ["Thu ngân sách phường Xương Giang năm 2023 ước đạt bao nhiêu?"],
+        NQ,
+        ["17.384.571.763"],
+    ),
+    (
+        "Thế còn chi ngân sách?",
+        ["Thu ngân sách phường Ngô Quyền năm 2023 là bao nhiêu?"],
+        NQ,
+        ["11.000.000.000"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("question", "history", "ward", "figures"), ANSWERS, ids=[a[0][:40] for a in ANSWERS])
+@pytest.mark.parametrize(
+    ("question", "history", "ward", "figures"), ANSWERS, ids=[a[0][:40] for a in ANSWERS]
+)
 def test_answer_holds_the_figures_and_cites_them(
     assistant: Assistant, question: str, history: list[str], ward: str, figures: list[str]
 ) -> None:
@@ -57,7 +68,9 @@ def test_answer_holds_the_figures_and_cites_them(
     answer = match_key(rec.answer)
     for fig in figures:
         assert match_key(fig) in answer, f"{fig!r} missing from {rec.answer!r}"
-        assert any(match_key(fig) in match_key(c.text) for c in rec.citations), f"{fig!r} not in a cited passage"
+        assert any(match_key(fig) in match_key(c.text) for c in rec.citations), (
+            f"{fig!r} not in a cited passage"
+        )
     assert rec.citations and all(c.ward == ward for c in rec.citations)
     assert "[1]" in rec.answer
 
