@@ -27,7 +27,7 @@ def build(corpus: dict[str, str] = CORPUS, fingerprint: str = "fp") -> LexicalIn
 
 def test_lexical_tokens_kinds() -> None:
     toks = lexical_tokens("Ngân sách")
-    assert toks == ["ngân", "sách", "ngân_sách", "~ngan", "~sach"]
+    assert toks == ["ngân", "sách", "ngân_sách", "~ngan", "~sach", "~ngan_sach"]
 
 
 def test_exact_accent_ranks_above_folded() -> None:
