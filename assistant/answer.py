@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.glossary import expand_text, load_glossary
+from assistant.figures import asked_units as question_units
+from assistant.figures import figure_of_asked_unit, has_figure, rate_subject
+from assistant.glossary import expand_text
 from assistant.query import QueryInfo
 from assistant.sentences import Sentence, TermWeights, coverage, split_sentences
 from assistant.types import AnswerRecord, Citation, Passage, citation_for
@@ -86,15 +88,6 @@ def term_weights(info: QueryInfo, lex: LexicalIndex) -> TermWeights:
     return TermWeights(units)
 
 
-_ENUM_RE = re.compile(r"^\s*(?:[-+•*–]\s*)?(?:\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ][.)])\s")
-
-
-def has_figure(text: str) -> bool:
-    """A number that is not just a year (2023) or a list index ("2.2.")."""
-    text = _ENUM_RE.sub("", text)
-    return any(not re.fullmatch(r"(19|20)\d\d", n) for n in re.findall(r"\d+(?:[.,]\d+)*", text))
-
-
 _YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
@@ -148,81 +141,9 @@ def _footnotes(sents: list[Sentence]) -> tuple[dict[str, Sentence], dict[str, Se
 
 
 # Units that count the same thing under other words (folded syllables).
-_UNIT_CLASSES = (
-    {
-        "nguoi",
-        "can",
-        "bo",
-        "giao",
-        "vien",
-        "nhan",
-        "thanh",
-        "nien",
-        "cong",
-        "chuc",
-        "dong",
-        "chi",
-        "luot",
-        "hoc",
-        "sinh",
-        "chien",
-    },
-    {"tien", "kinh", "phi", "von", "dong", "d", "ty", "ti", "trieu", "nghin"},
-    {"suat", "xuat", "phan", "qua"},
-)
-
-
-def _widen_units(asked: set[str]) -> set[str]:
-    out = set(asked)
-    for cls in _UNIT_CLASSES:
-        if asked & cls:
-            out |= cls
-    for abbr, exps in load_glossary().items():  # "bao nhiêu tổ dân phố" is counted in "TDP"
-        for e in exps:
-            words = [fold(w).lower() for w in tokenize(e)]
-            if len(words) >= 2 and set(words[:2]) <= asked:
-                out.add(fold(abbr).lower())
-    return out
-
-
-def _figure_of_asked_unit(text: str, asked: set[str]) -> bool:
-    if "%" in text and asked & {"phan", "tram", "ti", "le", "ty"}:
-        return True
-    wide = _widen_units(asked)
-    toks = tokenize(text)
-    for i, t in enumerate(toks[:-1]):
-        is_figure = t[0].isdigit() and not re.fullmatch(r"(19|20)\d\d", t)
-        if is_figure and any(fold(x) in wide for x in toks[i + 1 : i + 3]):
-            return True
-    return False
-
-
-def _rate_subject(info: QueryInfo) -> set[str]:
-    """What a "tỷ lệ …" question measures: the two syllables after "tỷ lệ" ("hộ nghèo")."""
-    toks = [fold(t) for t in tokenize(info.question)]
-    for i in range(len(toks) - 1):
-        if toks[i] in ("ty", "ti") and toks[i + 1] == "le":
-            rest = [t for t in toks[i + 2 : i + 5] if t not in _RATE_SKIP]
-            return set(rest[:2])
-    return set()
-
-
-_RATE_SKIP = {"cua", "cac", "so", "tang", "giam", "dat", "la", "bao", "nhieu", "phuong", "nam"}
-
-
-def _asked_units(info: QueryInfo) -> set[str]:
-    """Folded syllables right after "bao nhiêu"/"mấy" in the question ("bao nhiêu hộ")."""
-    toks = [fold(t) for t in tokenize(info.question)]
-    out: set[str] = set()
-    for i, t in enumerate(toks):
-        if (t == "nhieu" and i and toks[i - 1] == "bao") or t == "may":
-            out.update(toks[i + 1 : i + 3])
-    return out
-
-
 def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passage]) -> list[Pick]:
     picks: list[Pick] = []
-    asked_units = _asked_units(info)
+    asked_units = question_units(info)
     for pi, p in enumerate(passages):
         sents = split_sentences(p.text, pi)
         if p.section in SECTION_HINTS:  # e.g. the signature block reads as one statement
@@ -256,7 +177,7 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
                 score -= 0.3  # the report's closing formula answers nothing
             if has_figure(body):
                 score += 0.05
-                if asked_units and _figure_of_asked_unit(body, asked_units):
+                if asked_units and figure_of_asked_unit(body, asked_units):
                     score += 0.15  # "1798 học sinh" for "bao nhiêu học sinh"
             if info.wants_number:
                 score += 0.12 if has_figure(body) else -0.25
@@ -353,7 +274,7 @@ def compose(
     quoted_all = " ".join(
         x.text for x in [best.lead, best.sentence, *best.extra, *best.notes] if x is not None
     )
-    subject = _rate_subject(info)
+    subject = rate_subject(info)
     if subject and not subject <= {fold(t) for t in tokenize(quoted_all)}:
         return None  # "tỷ lệ hộ nghèo" answered by some other rate
     for name in info.names:  # "Trường Mầm non Bình Minh": a name the passage never mentions
@@ -363,7 +284,7 @@ def compose(
         quoted = " ".join(
             x.text for x in [best.lead, best.sentence, *best.extra, *best.notes] if x is not None
         )
-        if not _figure_of_asked_unit(quoted, best.asked_units):
+        if not figure_of_asked_unit(quoted, best.asked_units):
             return None  # "bao nhiêu bác sĩ" answered by a sentence that counts no doctors
     chosen = [best]
     for pk in picks[1:4]:
