@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from chromadb import errors as chromadb_errors
+
 from baocao.settings import Settings
 from ingest.models import DocumentMeta, ParsedDocument
 from vectorstore import chroma_store
@@ -86,6 +88,7 @@ class Index:
         self._chunks = chroma_store.chunks_collection(self._client, settings, self.model_name)
         self._docs = chroma_store.documents_collection(self._client, settings)
         self._docs_cache: tuple[float, dict[str, DocumentMeta]] | None = None
+        self._seen_docs: set[str] | None = None  # committed ids as of this process's last look
         self._lexical: LexicalIndex | None = None
         self._lex_lock = threading.Lock()
         if embedder is not None:
@@ -120,8 +123,26 @@ class Index:
         docs = {
             i: _doc_from_record(i, m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
         }
+        if (
+            self._seen_docs is not None
+            and set(docs) != self._seen_docs
+            and not self.settings.uses_chroma_server
+        ):
+            # another process wrote to this embedded store: its vectors are only visible to a new client
+            self._reopen()
+        self._seen_docs = set(docs)
         self._docs_cache = (now, docs)
         return docs
+
+    def _reopen(self) -> None:
+        """Re-open the embedded Chroma client so that other processes' writes become visible."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        log.info("index changed in another process; re-opening the embedded Chroma client")
+        SharedSystemClient.clear_system_cache()
+        self._client = chroma_store.make_client(self.settings)
+        self._chunks = chroma_store.chunks_collection(self._client, self.settings, self.model_name)
+        self._docs = chroma_store.documents_collection(self._client, self.settings)
 
     def list_documents(self) -> list[DocumentMeta]:
         return sorted(self.documents(fresh=True).values(), key=lambda d: (d.ward, d.date, d.source))
@@ -181,6 +202,8 @@ class Index:
                 self._drop(old)
             timings["store_s"] = time.perf_counter() - t0
             self._docs_cache = None
+            if self._seen_docs is not None:
+                self._seen_docs = (self._seen_docs - set(older)) | {meta.doc_id}
         status = "replaced" if older else "added"
         return AddResult(status, meta.doc_id, meta.source, len(parsed.chunks), older, timings)
 
@@ -195,6 +218,8 @@ class Index:
         return found[0] if found else None
 
     def _drop(self, doc_id: str) -> None:
+        if self._seen_docs is not None:
+            self._seen_docs.discard(doc_id)
         self._docs.delete(ids=[doc_id])
         self._chunks.delete(where={"doc_id": doc_id})
 
@@ -331,7 +356,7 @@ class Index:
         for attempt in range(2):
             use_where = restrict or attempt == 1
             docs_in = allowed_docs if allowed_docs is not None else list(committed)
-            res = self._chunks.query(
+            res = self._query_chunks(
                 query_embeddings=[query_vector],
                 n_results=k if use_where else k + 10,
                 where={"doc_id": {"$in": docs_in}} if use_where else None,
@@ -351,6 +376,15 @@ class Index:
             if use_where or len(out) >= k:
                 return out[:k]
         return out[:k]
+
+    def _query_chunks(self, **kwargs: Any) -> Any:
+        try:
+            return self._chunks.query(**kwargs)
+        except chromadb_errors.InternalError:
+            if self.settings.uses_chroma_server:
+                raise
+            self._reopen()  # the embedded segment changed under us (another process wrote)
+            return self._chunks.query(**kwargs)
 
     def close(self) -> None:
         self._lexical = None
