@@ -23,7 +23,9 @@ Tổng thu ngân sách phường ước đạt {n}.000.000.000 đồng, đạt 1
 
 
 def test_comparison_over_too_many_wards_asks_which(tmp_path: Path) -> None:
-    settings = load_settings(data_dir=tmp_path, embedding_model="hash:64", chroma_host=None, llm_base_url=None)
+    settings = load_settings(
+        data_dir=tmp_path, embedding_model="hash:64", chroma_host=None, llm_base_url=None
+    )
     index = Index(settings)
     names = [f"Hòa Bình {i}" for i in range(MAX_COMPARE_WARDS + 1)]
     for i, name in enumerate(names):
