@@ -89,6 +89,7 @@ class Index:
         self._docs = chroma_store.documents_collection(self._client, settings)
         self._docs_cache: tuple[float, dict[str, DocumentMeta]] | None = None
         self._seen_docs: set[str] | None = None  # committed ids as of this process's last look
+        self._recovered = False
         self._lexical: LexicalIndex | None = None
         self._lex_lock = threading.Lock()
         if embedder is not None:
@@ -171,7 +172,9 @@ class Index:
         meta = parsed.metadata
         timings: dict[str, float] = {}
         with self.write_lock():
-            self.recover()
+            if not self._recovered:  # once per process: orphans are invisible meanwhile
+                self.recover()
+                self._recovered = True
             docs = self.documents(fresh=True)
             if meta.doc_id in docs:
                 return AddResult("unchanged", meta.doc_id, meta.source, self.chunk_count(meta.doc_id))
