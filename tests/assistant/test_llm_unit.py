@@ -22,6 +22,7 @@ import pytest
 from assistant.llm import LLMAnswerer, LLMConfigError, format_passages, renumber_citations
 from assistant.types import AnswerRecord, Citation, Passage
 from baocao.settings import Settings
+from tests.fake_openai import completion, sse_chunk
 
 pytestmark = pytest.mark.unit
 
@@ -41,30 +42,6 @@ class FakeState:
     status: int = 200
     delay_s: float = 0.0
     requests: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _completion(content: str, model: str) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-fake",
-        "object": "chat.completion",
-        "created": 0,
-        "model": model,
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-        ],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-    }
-
-
-def _chunk(delta: dict[str, Any], model: str, finish: str | None = None) -> bytes:
-    body = {
-        "id": "chatcmpl-fake",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n".encode()
 
 
 def _pieces(text: str, size: int = 7) -> list[str]:
@@ -95,16 +72,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         model = body.get("model", "fake")
         if not body.get("stream"):
-            self._json(200, _completion(self.state.content, model))
+            self._json(200, completion(self.state.content, model))
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
-        self.wfile.write(_chunk({"role": "assistant", "content": ""}, model))
+        self.wfile.write(sse_chunk({"role": "assistant", "content": ""}, model))
         for piece in _pieces(self.state.content):
-            self.wfile.write(_chunk({"content": piece}, model))
+            self.wfile.write(sse_chunk({"content": piece}, model))
             self.wfile.flush()
-        self.wfile.write(_chunk({}, model, finish="stop"))
+        self.wfile.write(sse_chunk({}, model, finish="stop"))
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
 

@@ -26,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from tests.fake_openai import completion, sse_chunk
+
 REPO = Path(__file__).resolve().parents[2]
 REPORTS = REPO / "data" / "reports"
 XUONG_GIANG = REPORTS / "000_347ec1f2055dce63.txt"
@@ -313,30 +315,6 @@ class FakeLLM:
     requests: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _completion(content: str, model: str) -> dict[str, Any]:
-    return {
-        "id": "chatcmpl-fake",
-        "object": "chat.completion",
-        "created": 0,
-        "model": model,
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
-        ],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-    }
-
-
-def _chunk(delta: dict[str, Any], model: str, finish: str | None = None) -> bytes:
-    body = {
-        "id": "chatcmpl-fake",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": model,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n".encode()
-
-
 class _Handler(BaseHTTPRequestHandler):
     state: FakeLLM
 
@@ -352,16 +330,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.state.requests.append(body)
             model = body.get("model", "fake")
             if not body.get("stream"):
-                self._json(_completion(self.state.content, model))
+                self._json(completion(self.state.content, model))
                 return
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
-            self.wfile.write(_chunk({"role": "assistant", "content": ""}, model))
+            self.wfile.write(sse_chunk({"role": "assistant", "content": ""}, model))
             text = self.state.content
             for i in range(0, len(text), 7):
-                self.wfile.write(_chunk({"content": text[i : i + 7]}, model))
-            self.wfile.write(_chunk({}, model, finish="stop"))
+                self.wfile.write(sse_chunk({"content": text[i : i + 7]}, model))
+            self.wfile.write(sse_chunk({}, model, finish="stop"))
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
 
