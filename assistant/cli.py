@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     try:
         assistant = Assistant(settings, retrieval_mode=args.mode, use_llm=False if args.no_llm else None)
+        if args.mode != "lexical":
+            assistant.index.embedder  # noqa: B018 - load the model first: latency_ms is the answer's own
         rec = assistant.ask(question, history)
     except Exception as exc:  # store unavailable, model mismatch, …: one clear line
         print(f"LỖI: {exc}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """Markdown/JSON reports of an eval run, the side-by-side comparison and its chart.
 
 Files (``DIR`` = ``eval/reports`` by default):
-* ``DIR/<date>-<config>.md`` and ``.json`` — one configuration's summary;
+* ``DIR/<date>-<config>.md`` and ``.json`` — one configuration's summary on the dev set
+  (``<date>-<questions-stem>-<config>`` for any other question file);
 * ``DIR/<date>-compare.md`` — configurations side by side, per-category accuracy;
 * ``DIR/<date>-accuracy-by-category.png`` — grouped bars per configuration;
 * ``DIR/LATEST.md`` — a copy of the latest comparison (the README links it).
@@ -171,8 +172,11 @@ def write_config_report(
 ) -> tuple[Path, Path]:
     date = date or today()
     out_dir.mkdir(parents=True, exist_ok=True)
-    md = out_dir / f"{date}-{config}.md"
-    js = out_dir / f"{date}-{config}.json"
+    # another question file must not overwrite the dev-set report of the same day
+    stem = Path(questions_file).stem
+    name = f"{date}-{config}" if stem == "dev" else f"{date}-{stem}-{config}"
+    md = out_dir / f"{name}.md"
+    js = out_dir / f"{name}.json"
     md.write_text(config_markdown(config, summary, questions_file, problems, date), encoding="utf-8")
     payload = {
         "config": config,
