@@ -108,15 +108,12 @@ class HybridRetriever(BaseRetriever):
             timings["dense_ms"] = (time.perf_counter() - t0) * 1000
         if self.mode in ("hybrid", "lexical"):
             t0 = time.perf_counter()
-            allowed_chunks = None
+            # the lexical index holds exactly the committed documents (its fingerprint), so
+            # only a ward/type/year filter needs a mask
             lex = idx.lexical()
-            if allowed is not None:
-                allowed_set = set(allowed)
-                allowed_chunks = {cid for cid, d in lex.doc_of.items() if d in allowed_set}
-            else:
-                committed = set(idx.documents())
-                allowed_chunks = {cid for cid, d in lex.doc_of.items() if d in committed}
-            lexical = lex.search(expanded, self.candidates, allowed_chunks)
+            lexical = lex.search(
+                expanded, self.candidates, allowed_docs=set(allowed) if allowed is not None else None
+            )
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
         scores: dict[str, float] = {}

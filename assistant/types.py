@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ingest.models import document_label
+
 
 class Passage(BaseModel):
     """A retrieved chunk with everything a citation needs."""
@@ -31,13 +33,7 @@ class Passage(BaseModel):
     @property
     def document(self) -> str:
         """Document label used in citations: "Báo cáo số 137/BC-UBND ngày 30/11/2023"."""
-        out = self.doc_type or "Văn bản"
-        if self.doc_number:
-            out += f" số {self.doc_number}"
-        if self.date:
-            y, m, d = self.date.split("-")
-            out += f" ngày {int(d)}/{int(m)}/{y}"
-        return out
+        return document_label(self.doc_type, self.doc_number, self.date)
 
 
 class Citation(BaseModel):

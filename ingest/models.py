@@ -27,6 +27,17 @@ def chunk_id(doc_id: str, heading_path: list[str], text: str, position: int) -> 
     return h.hexdigest()[:32]
 
 
+def document_label(doc_type: str, doc_number: str, date: str) -> str:
+    """"Báo cáo số 137/BC-UBND ngày 30/11/2023" (number and date only when known)."""
+    out = doc_type or "Văn bản"
+    if doc_number:
+        out += f" số {doc_number}"
+    if date:
+        y, m, d = date.split("-")
+        out += f" ngày {int(d)}/{int(m)}/{y}"
+    return out
+
+
 class DocumentMeta(BaseModel):
     doc_id: str
     ward: str = Field(description='ward/commune name without its kind, e.g. "Ngô Quyền"')
@@ -44,13 +55,7 @@ class DocumentMeta(BaseModel):
     @property
     def label(self) -> str:
         """Human label: "Báo cáo số 137/BC-UBND ngày 30/11/2023"."""
-        out = self.doc_type
-        if self.doc_number:
-            out += f" số {self.doc_number}"
-        if self.date:
-            y, m, d = self.date.split("-")
-            out += f" ngày {int(d)}/{int(m)}/{y}"
-        return out
+        return document_label(self.doc_type, self.doc_number, self.date)
 
     @property
     def ward_full(self) -> str:

@@ -90,6 +90,7 @@ class Index:
         self._docs_cache: tuple[float, dict[str, DocumentMeta]] | None = None
         self._seen_docs: set[str] | None = None  # committed ids as of this process's last look
         self._recovered = False
+        self._chunk_counts: dict[str, int] = {}
         self._lexical: LexicalIndex | None = None
         self._lex_lock = threading.Lock()
         if embedder is not None:
@@ -121,9 +122,9 @@ class Index:
         if not fresh and self._docs_cache and now - self._docs_cache[0] < _DOCS_TTL_S:
             return self._docs_cache[1]
         got = self._docs.get(include=["metadatas"])
-        docs = {
-            i: _doc_from_record(i, m or {}) for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
-        }
+        records = dict(zip(got["ids"], got["metadatas"] or [], strict=False))
+        docs = {i: _doc_from_record(i, m or {}) for i, m in records.items()}
+        self._chunk_counts = {i: int((m or {}).get("chunk_count", 0)) for i, m in records.items()}
         if (
             self._seen_docs is not None
             and set(docs) != self._seen_docs
@@ -149,9 +150,9 @@ class Index:
         return sorted(self.documents(fresh=True).values(), key=lambda d: (d.ward, d.date, d.source))
 
     def chunk_count(self, doc_id: str) -> int:
-        got = self._docs.get(ids=[doc_id], include=["metadatas"])
-        metas = got["metadatas"] or []
-        return int(metas[0].get("chunk_count", 0)) if metas else 0
+        """Chunks of a committed document (from the document records already fetched)."""
+        self.documents()
+        return self._chunk_counts.get(doc_id, 0)
 
     def find_documents(self, key: str) -> list[DocumentMeta]:
         docs = self.documents(fresh=True)

@@ -57,6 +57,7 @@ class LexicalIndex:
         self._pos = {cid: i for i, cid in enumerate(self.ids)}
         self._bm25 = retriever
         self.doc_of = dict(zip(self.ids, doc_ids, strict=False))
+        self._positions_by_doc: dict[str, np.ndarray] | None = None
         self.fingerprint = fingerprint
 
     @classmethod
@@ -94,7 +95,22 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def search(self, query: str, k: int = 20, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+    def _doc_positions(self) -> dict[str, np.ndarray]:
+        if self._positions_by_doc is None:
+            by_doc: dict[str, list[int]] = {}
+            for i, cid in enumerate(self.ids):
+                by_doc.setdefault(self.doc_of.get(cid, ""), []).append(i)
+            self._positions_by_doc = {d: np.asarray(p, dtype=np.int64) for d, p in by_doc.items()}
+        return self._positions_by_doc
+
+    def search(
+        self,
+        query: str,
+        k: int = 20,
+        allowed: set[str] | None = None,
+        allowed_docs: set[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """Best passages for ``query``; ``allowed`` (chunk ids) / ``allowed_docs`` restrict them."""
         if self._bm25 is None or not self.ids:
             return []
         vocab = self._bm25.vocab_dict
@@ -109,6 +125,13 @@ class LexicalIndex:
                 if i is not None:
                     mask[i] = True
             scores = np.where(mask, scores, 0.0)
+        if allowed_docs is not None:
+            keep = np.zeros(len(self.ids), dtype=bool)
+            positions = self._doc_positions()
+            for d in allowed_docs:
+                if d in positions:
+                    keep[positions[d]] = True
+            scores = np.where(keep, scores, 0.0)
         k = min(k, len(self.ids))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
