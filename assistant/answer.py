@@ -334,9 +334,8 @@ def compose(
 
 
 def refusal(info: QueryInfo, covered: str, related: list[Passage], reason: str = "") -> AnswerRecord:
-    topic = " ".join(tokenize(info.question)[:0])  # keep the wording generic
     msg = reason or "Các báo cáo hiện có không nêu thông tin này"
-    text = f"{msg}{topic}. {covered}"
+    text = f"{msg}. {covered}"
     rel = [citation_for(i + 1, p) for i, p in enumerate(related[:3])]
     if rel:
         text += "\n\nCác đoạn gần nhất (chỉ để tham khảo, không phải câu trả lời) được liệt kê bên dưới."

@@ -11,7 +11,6 @@ from baocao.vntext import fold, tokenize
 _BULLET_RE = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][)])\s+")
 # sentence end: . ; ! ? followed by space and an upper-case letter, digit, bullet or "("
 _SENT_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"“(A-ZĐÀ-Ỹ0-9-])")
-_DIGIT_RE = re.compile(r"\d")
 _MAX_SENT = 260
 
 
@@ -78,10 +77,6 @@ def _split_long(text: str) -> list[str]:
     if cur:
         out.append(cur)
     return out
-
-
-def has_number(text: str) -> bool:
-    return bool(_DIGIT_RE.search(text))
 
 
 @dataclass

@@ -152,10 +152,6 @@ class Synthesizer:
     def n_sources(self) -> int:
         return len(self.sources)
 
-    @property
-    def source_chunk_count(self) -> int:
-        return sum(len(s.chunks) for s in self.sources)
-
     def renames(self, copy: int) -> dict[str, str]:
         """Old ward name → new name, for every sample ward, in copy ``copy`` (longest first)."""
         pairs = {w: ward_name(copy, j, self.n_sources) for j, w in enumerate(self.source_wards)}

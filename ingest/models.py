@@ -28,7 +28,7 @@ def chunk_id(doc_id: str, heading_path: list[str], text: str, position: int) -> 
 
 
 def document_label(doc_type: str, doc_number: str, date: str) -> str:
-    """"Báo cáo số 137/BC-UBND ngày 30/11/2023" (number and date only when known)."""
+    """ "Báo cáo số 137/BC-UBND ngày 30/11/2023" (number and date only when known)."""
     out = doc_type or "Văn bản"
     if doc_number:
         out += f" số {doc_number}"

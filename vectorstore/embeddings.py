@@ -19,6 +19,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from baocao.settings import DEFAULT_EMBEDDING_MODEL, Settings
+from baocao.vntext import fold, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +119,6 @@ class HashEmbedder(Embeddings):
         return self._dimension
 
     def _vec(self, text: str) -> list[float]:
-        from baocao.vntext import fold, tokenize
-
         v = np.zeros(self._dimension, dtype=np.float32)
         for tok in tokenize(fold(text)):
             h = int.from_bytes(hashlib.sha256(tok.encode()).digest()[:8], "little")
