@@ -15,6 +15,7 @@ from assistant.query import QueryInfo
 from assistant.sentences import Sentence, TermWeights, coverage, split_sentences
 from assistant.types import AnswerRecord, Citation, Passage, citation_for
 from baocao.vntext import fold, has_diacritics, tokenize
+from ingest.models import SIGNATURE_HEADING
 from vectorstore.lexical import LexicalIndex
 
 # Below this share of the question's weighted terms, the passages do not answer it.
@@ -40,7 +41,7 @@ _CONTEXT_SENTENCES = 3
 
 CONTEXT_WEIGHT = 0.3
 # Words a section answers to although its text does not say them.
-SECTION_HINTS = {"Người ký": "người ký ký tên ai ký văn bản báo cáo kế hoạch"}
+SECTION_HINTS = {SIGNATURE_HEADING: "người ký ký tên ai ký văn bản báo cáo kế hoạch"}
 
 
 def term_weights(info: QueryInfo, lex: LexicalIndex) -> TermWeights:

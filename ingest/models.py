@@ -13,6 +13,9 @@ from pydantic import BaseModel, Field
 
 from baocao.vntext import match_key
 
+# Heading path of the chunk holding the signature block ("TM. UBND / CHỦ TỊCH / name").
+SIGNATURE_HEADING = "Người ký"
+
 
 def content_hash(text: str) -> str:
     """Document id: hash of the normalised content (whitespace/case/tone-insensitive)."""

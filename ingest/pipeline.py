@@ -15,12 +15,11 @@ from ingest.errors import EmptyFile, FileTooLarge, IngestError, NotAReport, NoWa
 from ingest.loaders import SUPPORTED_EXTENSIONS, load_path, load_text
 from ingest.metadata import extract as extract_meta
 from ingest.metadata import parse_ward_override, signature_lines
-from ingest.models import Chunk, DocumentMeta, ParsedDocument, chunk_id, content_hash
+from ingest.models import SIGNATURE_HEADING, Chunk, DocumentMeta, ParsedDocument, chunk_id, content_hash
 from ingest.rawdoc import Block, RawDocument
 from ingest.repair import build_blocks, clean_lines
 from ingest.structure import build_sections
 
-SIGNATURE_HEADING = "Người ký"
 # Part of every document id: a parser/chunker change re-ingests a file as a new version.
 PIPELINE_VERSION = "pipeline-2"
 
