@@ -47,9 +47,10 @@ def make_client(settings: Settings) -> Any:
         raise ChromaUnavailable(f"Không mở được kho Chroma ({where}): {exc}") from exc
 
 
-def chunks_collection(client: Any, settings: Settings, model_name: str) -> Any:
-    """The chunk collection, created for ``model_name`` or checked against it."""
-    name = f"{settings.collection}_chunks"
+def chunks_collection(client: Any, settings: Settings, model_name: str, kind: str = "chunks") -> Any:
+    """The chunk (or sentence-unit, ``kind="units"``) collection, created for ``model_name``
+    or checked against it."""
+    name = f"{settings.collection}_{kind}"
     col = client.get_or_create_collection(
         name=name,
         embedding_function=None,

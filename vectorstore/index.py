@@ -29,6 +29,7 @@ from chromadb import errors as chromadb_errors
 
 from baocao.settings import Settings
 from ingest.models import DocumentMeta, ParsedDocument
+from ingest.sentences import unit_texts
 from vectorstore import chroma_store
 from vectorstore.embeddings import Embedder, load_embedder
 from vectorstore.lexical import LEXICAL_VERSION, LexicalIndex
@@ -47,6 +48,17 @@ class AddResult:
     chunks: int
     replaced: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class UnitHit:
+    """A sentence unit found by dense search; ``parent`` is the chunk it belongs to."""
+
+    unit_id: str
+    parent: str
+    text: str
+    order: int
+    distance: float
 
 
 @dataclass
@@ -73,6 +85,18 @@ def _doc_from_record(doc_id: str, rec: dict[str, Any]) -> DocumentMeta:
     return DocumentMeta.model_validate(d)
 
 
+def document_units(parsed: ParsedDocument) -> list[dict[str, Any]]:
+    """Every chunk's sentences, each embedded with its section's last heading for context."""
+    out: list[dict[str, Any]] = []
+    for c in parsed.chunks:
+        head = c.heading_path[-1] if c.heading_path else ""
+        for i, text in enumerate(unit_texts(c.text)):
+            uid = hashlib.sha256(f"{c.id}\x1f{i}\x1f{text}".encode()).hexdigest()[:32]
+            embed = f"{head}: {text}" if head and len(text) < 400 else text
+            out.append({"id": uid, "parent": c.id, "order": i, "text": text, "embed_text": embed})
+    return out
+
+
 def lexical_text(text: str, metadata: dict[str, Any]) -> str:
     return f"{metadata.get('section', '')}\n{text}"
 
@@ -86,6 +110,7 @@ class Index:
         self._embedder_lock = threading.Lock()
         self._client = chroma_store.make_client(settings)
         self._chunks = chroma_store.chunks_collection(self._client, settings, self.model_name)
+        self._units = chroma_store.chunks_collection(self._client, settings, self.model_name, "units")
         self._docs = chroma_store.documents_collection(self._client, settings)
         self._docs_cache: tuple[float, dict[str, DocumentMeta]] | None = None
         self._seen_docs: set[str] | None = None  # committed ids as of this process's last look
@@ -144,6 +169,7 @@ class Index:
         SharedSystemClient.clear_system_cache()
         self._client = chroma_store.make_client(self.settings)
         self._chunks = chroma_store.chunks_collection(self._client, self.settings, self.model_name)
+        self._units = chroma_store.chunks_collection(self._client, self.settings, self.model_name, "units")
         self._docs = chroma_store.documents_collection(self._client, self.settings)
 
     def list_documents(self) -> list[DocumentMeta]:
@@ -183,6 +209,8 @@ class Index:
             older = [d.doc_id for d in docs.values() if d.source == meta.source and d.ward == meta.ward]
             t0 = time.perf_counter()
             vectors = self.embedder.embed_documents([c.embed_text for c in parsed.chunks])
+            units = document_units(parsed)
+            unit_vectors = self.embedder.embed_documents([u["embed_text"] for u in units]) if units else []
             timings["embed_s"] = time.perf_counter() - t0
             t0 = time.perf_counter()
             for s in range(0, len(parsed.chunks), _BATCH):
@@ -192,6 +220,16 @@ class Index:
                     embeddings=vectors[s : s + _BATCH],
                     documents=[c.text for c in part],
                     metadatas=[c.chroma_metadata(meta) for c in part],
+                )
+            for s in range(0, len(units), _BATCH):
+                upart = units[s : s + _BATCH]
+                self._units.upsert(
+                    ids=[u["id"] for u in upart],
+                    embeddings=unit_vectors[s : s + _BATCH],
+                    documents=[u["text"] for u in upart],
+                    metadatas=[
+                        {"doc_id": meta.doc_id, "parent": u["parent"], "order": u["order"]} for u in upart
+                    ],
                 )
             meta = meta.model_copy(
                 update={"ingested_at": datetime.now(UTC).isoformat(timespec="microseconds")}
@@ -226,6 +264,7 @@ class Index:
             self._seen_docs.discard(doc_id)
         self._docs.delete(ids=[doc_id])
         self._chunks.delete(where={"doc_id": doc_id})
+        self._units.delete(where={"doc_id": doc_id})
 
     def recover(self) -> int:
         """Remove what an interrupted write left: orphan chunks, duplicate versions."""
@@ -241,12 +280,13 @@ class Index:
                 removed += 1
         live = [d.doc_id for d in self.documents(fresh=True).values()]
         where: dict[str, Any] = {"doc_id": {"$nin": live}} if live else {}
-        orphan_ids = self._chunks.get(where=where or None, include=[])["ids"]
-        if orphan_ids:
-            log.warning("removing %d orphan chunks from an interrupted ingest", len(orphan_ids))
-            for s in range(0, len(orphan_ids), 5000):
-                self._chunks.delete(ids=orphan_ids[s : s + 5000])
-            removed += len(orphan_ids)
+        for col in (self._chunks, self._units):
+            orphan_ids = col.get(where=where or None, include=[])["ids"]
+            if orphan_ids:
+                log.warning("removing %d orphan records from an interrupted ingest", len(orphan_ids))
+                for s in range(0, len(orphan_ids), 5000):
+                    col.delete(ids=orphan_ids[s : s + 5000])
+                removed += len(orphan_ids)
         self._docs_cache = None
         return removed
 
@@ -381,14 +421,59 @@ class Index:
                 return out[:k]
         return out[:k]
 
-    def _query_chunks(self, **kwargs: Any) -> Any:
+    def dense_search_units(
+        self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None
+    ) -> list[UnitHit]:
+        """Nearest sentence units of committed documents (sentence-window retrieval)."""
+        committed = self.documents()
+        if not committed or (allowed_docs is not None and not allowed_docs):
+            return []
+        docs_in = allowed_docs if allowed_docs is not None else list(committed)
+        res = self._query_chunks(
+            query_embeddings=[query_vector],
+            n_results=k,
+            where={"doc_id": {"$in": docs_in}},
+            include=["documents", "metadatas", "distances"],
+            collection="units",
+        )
+        return [
+            UnitHit(uid, str(meta.get("parent", "")), text or "", int(meta.get("order", 0)), float(dist))
+            for uid, text, meta, dist in zip(
+                res["ids"][0],
+                (res["documents"] or [[]])[0],
+                (res["metadatas"] or [[]])[0],
+                (res["distances"] or [[]])[0],
+                strict=False,
+            )
+            if meta and meta.get("doc_id") in committed
+        ]
+
+    def unit_vectors(self, chunk_ids: list[str]) -> dict[str, list[tuple[str, list[float]]]]:
+        """The stored sentence units of the given chunks: chunk id -> [(text, vector)] in order."""
+        if not chunk_ids:
+            return {}
+        got = self._units.get(
+            where={"parent": {"$in": chunk_ids}}, include=["documents", "metadatas", "embeddings"]
+        )
+        rows: dict[str, list[tuple[int, str, list[float]]]] = {}
+        embs = got.get("embeddings")
+        embs = [] if embs is None else embs
+        for text, meta, vec in zip(got["documents"] or [], got["metadatas"] or [], embs, strict=False):
+            rows.setdefault(str(meta.get("parent", "")), []).append(
+                (int(meta.get("order", 0)), text or "", [float(x) for x in vec])
+            )
+        return {cid: [(t, v) for _, t, v in sorted(r, key=lambda x: x[0])] for cid, r in rows.items()}
+
+    def _query_chunks(self, collection: str = "chunks", **kwargs: Any) -> Any:
+        col = self._units if collection == "units" else self._chunks
         try:
-            return self._chunks.query(**kwargs)
+            return col.query(**kwargs)
         except chromadb_errors.InternalError:
             if self.settings.uses_chroma_server:
                 raise
             self._reopen()  # the embedded segment changed under us (another process wrote)
-            return self._chunks.query(**kwargs)
+            col = self._units if collection == "units" else self._chunks
+            return col.query(**kwargs)
 
     def close(self) -> None:
         self._lexical = None
