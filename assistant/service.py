@@ -10,10 +10,11 @@ from typing import Any
 
 from assistant.answer import LIST_MAX, Pick, compose, is_heading_line, refusal, score_sentences, term_weights
 from assistant.compare import compare
-from assistant.conversation import resolve
+from assistant.conversation import understand
 from assistant.query import QueryInfo, analyse, contains_cue
 from assistant.retrieval import Filters, HybridRetriever, Mode
 from assistant.sentences import split_sentences
+from assistant.social import social_reply
 from assistant.types import AnswerRecord, Passage
 from baocao.settings import Settings
 from baocao.vntext import fold, nfc
@@ -67,6 +68,20 @@ class Assistant:
             kinds = "; ".join(d.label for d in wd)
             parts.append(f"{wd[0].ward_kind} {w} ({kinds}; năm {', '.join(map(str, years)) or '?'})")
         return "Chỉ mục hiện có báo cáo của: " + "; ".join(parts) + "."
+
+    def example_questions(self) -> list[str]:
+        """Questions to suggest (greeting reply, empty chat), naming wards the index holds."""
+        wards = self.known_wards()
+        if not wards:
+            return []
+        a = f"{self.ward_kind(wards[0])} {wards[0]}"
+        years = sorted({y for d in self.index.documents().values() for y in d.years})
+        year = f" năm {years[0]}" if years else ""
+        out = [f"Thu ngân sách {a}{year} đạt bao nhiêu?", f"Tỷ lệ hộ nghèo {a}{year} là bao nhiêu?"]
+        if len(wards) > 1:
+            b = f"{self.ward_kind(wards[1])} {wards[1]}"
+            out.append(f"So sánh tỷ lệ hộ nghèo của {a} và {b}")
+        return out
 
     @property
     def llm(self) -> Any:
@@ -140,22 +155,21 @@ class Assistant:
                 answer="Chưa có báo cáo nào trong chỉ mục. Hãy nạp báo cáo (`python -m ingest add ĐƯỜNG_DẪN`).",
                 refused=True,
             )
-        resolved = resolve(question, history, known) if history else question
+        turn = understand(question, history, known, filter_wards=filters.wards, kind_of=self.ward_kind)
+        if turn.kind == "social":
+            return AnswerRecord(
+                question=question, answer=social_reply(question, self.example_questions()), mode="social"
+            )
+        resolved = turn.standalone
         info = analyse(resolved, known)
-        if history and resolved == question:
-            # an elliptical question without a follow-up cue ("Tổng số tiền là bao nhiêu?"):
-            # keep the earlier ward, and the earlier topic as low-weight context
-            prev = analyse(resolve(history[-1], history[:-1], known), known)
-            elliptical = not (info.wards or info.unknown_wards) or len(info.content_tokens) <= 3
-            if not info.wards and not info.unknown_wards and prev.wards and len(prev.wards) == 1:
-                info.wards = list(prev.wards)
-            if elliptical:
-                lex = self.index.lexical()
-                info.context_tokens = [
-                    t
-                    for t in prev.content_tokens
-                    if t not in info.content_tokens and (lex.df(t) or lex.df("~" + fold(t)))
-                ]
+        if turn.context_tokens:
+            # a question with its own topic but no ward: the earlier topic words weigh less
+            lex = self.index.lexical()
+            info.context_tokens = [
+                t
+                for t in turn.context_tokens
+                if t not in info.content_tokens and (lex.df(t) or lex.df("~" + fold(t)))
+            ]
         wards = info.wards or list(filters.wards)
         if info.unknown_wards and not info.wards:
             names = ", ".join(info.unknown_wards)
