@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from assistant import indicators_cli
 from assistant.retrieval import MODES
 from assistant.service import INVALID_NOTE, Assistant
 from baocao.settings import load_settings
@@ -33,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true", help="print one answer record (JSON)")
     ask.add_argument("--mode", choices=MODES, default="hybrid")
     ask.add_argument("--no-llm", action="store_true", help="grounded extractive answer even if an LLM is set")
+    indicators_cli.add_parser(sub)
     args = ap.parse_args(argv)
+    if args.cmd == "indicators":
+        return indicators_cli.run(args)
     history = _read_history(args.history_file)
     # undecodable bytes in argv arrive as lone surrogates: replace them, never crash
     question = args.question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -28,10 +28,13 @@ from typing import Any
 from chromadb import errors as chromadb_errors
 
 from baocao.settings import Settings
-from ingest.models import DocumentMeta, ParsedDocument
+from ingest.indicators import extract_chunk, extract_parsed
+from ingest.models import SIGNATURE_HEADING, DocumentMeta, ParsedDocument
 from ingest.sentences import unit_texts
 from vectorstore import chroma_store
 from vectorstore.embeddings import Embedder, load_embedder
+from vectorstore.indicator_store import FILE_NAME as INDICATORS_FILE
+from vectorstore.indicator_store import IndicatorStore
 from vectorstore.lexical import LEXICAL_VERSION, LexicalIndex
 
 log = logging.getLogger(__name__)
@@ -118,6 +121,7 @@ class Index:
         self._chunk_counts: dict[str, int] = {}
         self._lexical: LexicalIndex | None = None
         self._lex_lock = threading.Lock()
+        self._indicators: IndicatorStore | None = None
         if embedder is not None:
             chroma_store.check_dimension(self._chunks, self.model_name, embedder.dimension)
 
@@ -231,6 +235,9 @@ class Index:
                         {"doc_id": meta.doc_id, "parent": u["parent"], "order": u["order"]} for u in upart
                     ],
                 )
+            t1 = time.perf_counter()
+            self.indicators.replace_document(meta.doc_id, extract_parsed(parsed))  # before the commit point
+            timings["indicators_s"] = time.perf_counter() - t1
             meta = meta.model_copy(
                 update={"ingested_at": datetime.now(UTC).isoformat(timespec="microseconds")}
             )
@@ -265,6 +272,33 @@ class Index:
         self._docs.delete(ids=[doc_id])
         self._chunks.delete(where={"doc_id": doc_id})
         self._units.delete(where={"doc_id": doc_id})
+        self.indicators.delete_document(doc_id)
+
+    # indicators ----------------------------------------------------------------------
+    @property
+    def indicators(self) -> IndicatorStore:
+        """The figures table (SQLite beside the index); see ``indicator_table`` for reads."""
+        if self._indicators is None:
+            self._indicators = IndicatorStore(self.settings.data_dir / INDICATORS_FILE)
+        return self._indicators
+
+    def indicator_table(self) -> IndicatorStore:
+        """The figures table, brought in line with the committed documents first."""
+        docs = self.documents()
+
+        def extract(doc_id: str) -> list[Any]:
+            meta = docs[doc_id]
+            out: list[Any] = []
+            for c in sorted(self.iter_chunks([doc_id]), key=lambda c: int(c.metadata.get("position", 0))):
+                path = [p for p in str(c.metadata.get("section", "")).split(" > ") if p]
+                if path[:1] == [SIGNATURE_HEADING]:
+                    continue
+                page = int(c.metadata.get("page", -1))
+                out.extend(extract_chunk(meta, c.text, path, c.chunk_id, None if page < 0 else page))
+            return out
+
+        self.indicators.sync(docs, extract)
+        return self.indicators
 
     def recover(self) -> int:
         """Remove what an interrupted write left: orphan chunks, duplicate versions."""
@@ -476,6 +510,9 @@ class Index:
             return col.query(**kwargs)
 
     def close(self) -> None:
+        if self._indicators is not None:
+            self._indicators.close()
+            self._indicators = None
         self._lexical = None
         self._docs_cache = None
 

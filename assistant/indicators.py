@@ -1,0 +1,195 @@
+"""Reading the indicator table: filters, the asked indicator of a question, and tables.
+
+``records(index, ward=, year=, indicator=)`` lists figures (CLI, UI);
+``resolve_indicator(topic, records)`` finds which indicator a question asks about —
+the catalogue first (aliases, with the figure's measure: "tỷ lệ …" asks for a rate),
+then the indicator names present in the table by shared words — so that a comparison
+never picks a figure of another indicator.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from baocao.vntext import fold
+from ingest.indicators import IndicatorRecord, catalogue, measure_of, norm
+from vectorstore.index import Index
+from vectorstore.indicator_store import IndicatorFilter, indicator_key
+
+CONTRACT_FIELDS = (
+    "ward", "indicator", "value_text", "value", "value_high", "unit", "year", "period", "kind", "base",
+    "document", "doc_date", "section", "text", "chunk_id", "source", "page", "topic",
+)  # fmt: skip
+KIND_LABELS = {
+    "thực hiện": "kết quả thực hiện",
+    "ước thực hiện": "ước thực hiện",
+    "kế hoạch": "kế hoạch/chỉ tiêu",
+    "so sánh kỳ trước": "so với kỳ trước",
+}
+_STOP = frozenset(
+    [
+        "so",
+        "sánh",
+        "của",
+        "và",
+        "với",
+        "hai",
+        "các",
+        "phường",
+        "xã",
+        "thị",
+        "trấn",
+        "nào",
+        "hơn",
+        "cao",
+        "thấp",
+        "nhiều",
+        "ít",
+        "bao",
+        "nhiêu",
+        "là",
+        "gì",
+        "thế",
+        "ra",
+        "sao",
+        "năm",
+        "qua",
+        "những",
+        "đạt",
+        "được",
+        "có",
+        "trong",
+        "về",
+        "bên",
+        "nơi",
+        "giữa",
+        "hay",
+        "như",
+        "thế",
+        "nào",
+        "khác",
+        "nhau",
+        "chênh",
+        "lệch",
+        "tình",
+        "hình",
+        "kết",
+        "quả",
+        "số",
+        "liệu",
+        "cho",
+        "biết",
+        "hãy",
+    ]
+)
+
+
+class UnknownWard(ValueError):
+    pass
+
+
+def match_ward(name: str, known: Iterable[str]) -> str:
+    """ "phường Ngô Quyền", "ngo quyen" → "Ngô Quyền"; UnknownWard lists the known ones."""
+    known = list(known)
+    key = re.sub(
+        r"^(?:phường|phuong|xã|xa|thị trấn|thi tran|đặc khu|dac khu)\s+", "", name.strip(), flags=re.I
+    )
+    fk = fold(key).lower().strip()
+    for w in known:
+        if fold(w).lower() == fk:
+            return w
+    raise UnknownWard(
+        f"Không có báo cáo nào của “{name}”. Các phường/xã có trong chỉ mục: {', '.join(known) or '(chưa có)'}."
+    )
+
+
+def records(
+    index: Index,
+    ward: str | None = None,
+    year: int | None = None,
+    indicator: str | None = None,
+    kinds: list[str] | None = None,
+) -> list[IndicatorRecord]:
+    docs = index.documents()
+    wards = [match_ward(ward, sorted({d.ward for d in docs.values()}))] if ward else []
+    flt = IndicatorFilter(
+        wards=wards, years=[year] if year else [], indicator=indicator or "", kinds=kinds or []
+    )
+    return index.indicator_table().query(flt)
+
+
+def contract_dict(r: IndicatorRecord) -> dict[str, object]:
+    d = r.model_dump()
+    return {k: d[k] for k in CONTRACT_FIELDS}
+
+
+# ------------------------------------------------------------------ which indicator is asked
+@dataclass
+class Asked:
+    indicator: str  # a catalogue indicator or a phrase of the table
+    measure: str  # percent / money / count / area / any
+    catalogued: bool
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in indicator_key(text).split() if w not in {fold(s) for s in _STOP}}
+
+
+def wants_rate(topic: str) -> bool:
+    return bool(re.search(r"\b(?:tỷ lệ|tỉ lệ|ty le|phần trăm|%)", topic, re.IGNORECASE))
+
+
+def resolve_indicator(topic: str, table: list[IndicatorRecord]) -> Asked | None:
+    """The indicator a question's topic names, preferring those the table actually holds."""
+    key = f" {norm(topic)} "
+    fkey = f" {fold(norm(topic))} "
+    present = {r.indicator for r in table}
+    rate = wants_rate(topic)
+    best: tuple[int, int, str, str] | None = None
+    for e in catalogue():
+        alias = e.alias
+        if f" {alias} " not in key and f" {fold(alias)} " not in fkey:
+            continue
+        if rate and e.measure not in ("percent", "any"):
+            continue
+        if not rate and e.measure == "percent" and not re.search(r"tỷ lệ|tỉ lệ|ty le|%", e.alias):
+            # "số hộ nghèo" rather than "tỷ lệ hộ nghèo" unless a rate is asked for
+            score_penalty = 1
+        else:
+            score_penalty = 0
+        cand = (int(e.indicator in present), len(alias) - 5 * score_penalty, e.indicator, e.measure)
+        if best is None or cand[:2] > best[:2]:
+            best = cand
+    if best:
+        return Asked(best[2], best[3], True)
+    # outside the catalogue: the table's own phrase sharing the most words with the topic
+    want = _words(topic)
+    if not want:
+        return None
+    scored = []
+    for name in present:
+        have = _words(name)
+        if not have:
+            continue
+        overlap = len(want & have)
+        if overlap and overlap / len(want) >= 0.6:
+            scored.append((overlap / len(want | have), name))
+    if not scored:
+        return None
+    name = max(scored)[1]
+    units = {measure_of(r.unit) for r in table if r.indicator == name}
+    return Asked(name, units.pop() if len(units) == 1 else "any", False)
+
+
+def figures_for(asked: Asked, table: list[IndicatorRecord]) -> list[IndicatorRecord]:
+    """Records of exactly this indicator whose measure fits the question."""
+    out = [r for r in table if r.indicator == asked.indicator]
+    if asked.measure != "any":
+        fitting = [r for r in out if measure_of(r.unit) == asked.measure]
+        if fitting:
+            return fitting
+    # a money/count indicator: its own figures, not the ratios quoted beside them
+    own = [r for r in out if not (measure_of(r.unit) == "percent" and r.base)]
+    return own or out

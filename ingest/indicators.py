@@ -1,0 +1,431 @@
+"""Figures as data: every quantity of a report with what it measures (``IndicatorRecord``).
+
+For each sentence of each chunk, ``ingest.numbers`` finds the figures; this module reads the
+sentence around each one:
+
+* the measured phrase — the words between the clause start (or the previous figure of the
+  clause) and the figure, else the label before a colon, else the noun phrase after the unit,
+  else the figure this one is a ratio of ("… 15.300.000.000đ đạt 268,43% kế hoạch");
+* the indicator — that phrase matched against the catalogue (``data/indicators.tsv``) by
+  normalised alias, nearest alias to the figure first, only where the figure's unit fits the
+  indicator's measure; a phrase outside the catalogue is kept as it is;
+* kind (thực hiện / ước thực hiện / kế hoạch / so sánh kỳ trước), base of a percentage, year
+  and period from the clause, the section headings and the document's years.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pydantic import BaseModel
+
+from baocao.vntext import match_key
+from ingest.models import SIGNATURE_HEADING, Chunk, DocumentMeta, ParsedDocument
+from ingest.numbers import DATA, Figure, find_figures
+from ingest.sentences import split_sentences as _split
+
+# bump when extraction changes: stored records are rebuilt
+EXTRACTOR_VERSION = "indicators-1"
+
+KINDS = ("thực hiện", "ước thực hiện", "kế hoạch", "so sánh kỳ trước")
+
+
+class IndicatorRecord(BaseModel):
+    ward: str
+    indicator: str
+    value_text: str
+    value: float
+    value_high: float | None = None
+    unit: str = ""
+    year: int | None = None
+    period: str = ""
+    kind: str = "thực hiện"
+    base: str = ""
+    topic: str = ""
+    catalogued: bool = False
+    phrase: str = ""
+    document: str = ""
+    doc_id: str = ""
+    doc_date: str = ""
+    section: str = ""
+    text: str = ""
+    chunk_id: str = ""
+    source: str = ""
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    topic: str
+    indicator: str
+    measure: str
+    alias: str  # normalised
+
+
+def norm(text: str) -> str:
+    """Lower case, NFC, one tone placement, punctuation as spaces (for alias matching)."""
+    return " ".join(re.sub(r"[^\w%‰]+", " ", match_key(text)).split())
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> tuple[Entry, ...]:
+    out = []
+    for line in (DATA / "indicators.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        topic, indicator, measure, aliases = (p.strip() for p in line.split("\t")[:4])
+        for a in {indicator, *aliases.split("|")}:
+            if a.strip():
+                out.append(Entry(topic, indicator, measure, norm(a)))
+    return tuple(sorted(out, key=lambda e: -len(e.alias)))
+
+
+def measure_of(unit: str) -> str:
+    if unit in ("%", "‰"):
+        return "percent"
+    if unit == "đồng":
+        return "money"
+    if unit in ("ha", "m2", "km2"):
+        return "area"
+    return "count" if unit else "any"
+
+
+def _fits(entry: Entry, measure: str) -> bool:
+    if entry.measure == "any" or measure == "any":
+        return True
+    return entry.measure == measure
+
+
+def match_catalogue(phrase: str, measure: str) -> Entry | None:
+    """The catalogue entry whose alias ends nearest to the end of ``phrase`` (longest on ties)."""
+    key = f" {norm(phrase)} "
+    best: tuple[int, int, Entry] | None = None
+    for e in catalogue():
+        if not _fits(e, measure):
+            continue
+        pos = key.rfind(f" {e.alias} ")
+        if pos < 0:
+            continue
+        end = pos + len(e.alias) + 1
+        cand = (end, len(e.alias), e)
+        if best is None or cand[:2] > best[:2]:
+            best = cand
+    return best[2] if best else None
+
+
+# ---------------------------------------------------------------------------- sentence parts
+_CLAUSE_DELIMS = ";()[]\n"
+_FUNCTION = frozenset(
+    [
+        "đạt",
+        "ước",
+        "thực",
+        "hiện",
+        "được",
+        "là",
+        "có",
+        "bằng",
+        "chiếm",
+        "tăng",
+        "giảm",
+        "và",
+        "với",
+        "so",
+        "trong",
+        "đó",
+        "tổng",
+        "số",
+        "cho",
+        "đến",
+        "tới",
+        "khoảng",
+        "gần",
+        "trên",
+        "hơn",
+        "dưới",
+        "đã",
+        "sẽ",
+        "các",
+        "những",
+        "của",
+        "tại",
+        "theo",
+        "năm",
+        "thì",
+        "còn",
+        "như",
+        "sau",
+        "gồm",
+        "là:",
+        "của",
+        "đạt:",
+        "tính",
+        "riêng",
+        "đạt:",
+        "về",
+        "hoàn",
+        "thành",
+        "xong",
+        "lên",
+        "ước:",
+        "kế",
+        "hoạch",
+        "cùng",
+        "kỳ",
+        "riêng",
+        "nay",
+        "hiện",
+        "toàn",
+    ]
+)
+_RIGHT_STOP = re.compile(
+    r"[,;:()=.]|\s(?:trên|tại|với|của|cho|để|đã|được|và|đạt|so|trong|theo|về|do|từ|nhằm|ở|bằng|chiếm|"
+    r"tăng|giảm|gồm|với)\s",
+    re.IGNORECASE,
+)
+_PLAN_HEADING = re.compile(
+    r"kế hoạch|nhiệm vụ|mục tiêu|chỉ tiêu|phương hướng|giải pháp|biện pháp", re.IGNORECASE
+)
+_RESULT_HEADING = re.compile(r"tình hình|kết quả|thực hiện", re.IGNORECASE)
+_PLAN_CUE = re.compile(
+    r"\b(?:phấn đấu|dự kiến|kế hoạch giao|giao kế hoạch|dự toán|chỉ tiêu (?:giao|đề ra|là)|mục tiêu (?:là|đến))\b",
+    re.IGNORECASE,
+)
+_ESTIMATE_CUE = re.compile(r"\bước\b", re.IGNORECASE)
+_BASE_RE = re.compile(
+    r"^\s*(?:\(?\s*)(?:so\s+với\s+|với\s+)?(?P<b>kế\s+hoạch(?:\s+năm)?|KH|chỉ\s+tiêu|dự\s+toán|"
+    r"cùng\s+kỳ(?:\s+năm\s+(?:19|20)\d\d)?|năm\s+trước|(?:năm\s+)?(?:19|20)\d\d)",
+    re.IGNORECASE,
+)
+_BASE_SO_VOI = re.compile(r"^\s*(?:\(?\s*)so\s+với\s+(?P<b>[^,;.()]{2,40})", re.IGNORECASE)
+_YEAR_MENTION = re.compile(r"\b(?:năm|Năm)\s+(?P<y>(?:19|20)\d\d)\b")
+_PERIOD_RE = re.compile(
+    r"\b(?:\d+|sáu|chín)\s+tháng\s+(?:đầu|cuối)\s+năm|\bquý\s+[IV]+\b|giai\s+đoạn\s+(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d"
+    r"|năm\s+học\s+(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d|nhiệm\s+kỳ\s+(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d",
+    re.IGNORECASE,
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.text for s in _split(text)]
+
+
+def _clause_start(sentence: str, pos: int) -> int:
+    return max(sentence.rfind(d, 0, pos) for d in _CLAUSE_DELIMS) + 1
+
+
+def _content(words: str) -> str:
+    """Drop function words at both ends; what is left names something (or is empty)."""
+    toks = words.split()
+    while toks and (toks[0].lower().strip(",:") in _FUNCTION or not re.search(r"[^\W\d_]", toks[0])):
+        toks.pop(0)
+    while toks and (toks[-1].lower().strip(",:") in _FUNCTION or not re.search(r"[^\W\d_]", toks[-1])):
+        toks.pop()
+    return " ".join(toks).strip(" ,:-–")
+
+
+def _right_phrase(sentence: str, end: int) -> str:
+    rest = sentence[end:]
+    m = _RIGHT_STOP.search(" " + rest + " ")
+    cut = rest[: max(0, m.start() - 1)] if m else rest
+    return " ".join(cut.split()[:6])
+
+
+@dataclass
+class _Ctx:
+    ward: str
+    years: list[int]
+    plan_section: bool
+    heading_year: int | None
+    heading: str
+
+
+def _base(sentence: str, f: Figure) -> str:
+    if f.unit not in ("%", "‰"):
+        return ""
+    tail = sentence[f.end : f.end + 60]
+    m = _BASE_RE.match(tail)
+    if m:
+        b = " ".join(m.group("b").split())
+        return "kế hoạch" if b.lower() in ("kh", "kế hoạch năm") else b
+    m = _BASE_SO_VOI.match(tail)
+    return " ".join(m.group("b").split()) if m else ""
+
+
+def _kind(clause: str, local: str, base: str, f: Figure, ctx: _Ctx) -> str:
+    if f.approx == "/":
+        return "kế hoạch"
+    if base and (base.lower().startswith(("cùng kỳ", "năm")) or re.match(r"(?:19|20)\d\d", base)):
+        return "so sánh kỳ trước"
+    if _PLAN_CUE.search(local) or ctx.plan_section:
+        return "kế hoạch"
+    if _ESTIMATE_CUE.search(clause):
+        return "ước thực hiện"
+    return "thực hiện"
+
+
+def _year(sentence: str, f: Figure, ctx: _Ctx, kind: str) -> int | None:
+    best: int | None = None
+    for m in _YEAR_MENTION.finditer(sentence):
+        head = sentence[max(0, m.start() - 20) : m.start()].lower()
+        if "so với" in head or "cùng kỳ" in head or "học" in sentence[m.start() : m.end() + 4]:
+            continue
+        if m.start() < f.start or best is None:
+            best = int(m.group("y"))
+    if best is not None:
+        return best
+    if ctx.heading_year:
+        return ctx.heading_year
+    if not ctx.years:
+        return None
+    return max(ctx.years) if kind == "kế hoạch" else min(ctx.years)
+
+
+def _period(sentence: str) -> str:
+    m = _PERIOD_RE.search(sentence)
+    return " ".join(m.group(0).split()) if m else "năm"
+
+
+def _name(
+    f: Figure, left: str, label: str, right: str, prev: str | None, prev_phrase: str, heading: str, base: str
+) -> tuple[str, str, Entry | None]:
+    """(indicator, phrase, catalogue entry) for one figure."""
+    measure = measure_of(f.unit)
+    if measure == "percent" and base:
+        measure = "any"  # "đạt 104,4% so với kế hoạch": a ratio of the money/count indicator
+    unit_phrase = (
+        f"{f.unit} {right}".strip() if measure == "count" and not right.startswith(f.unit) else right
+    )
+    for phrase in (left, unit_phrase, label):
+        if phrase:
+            e = match_catalogue(phrase, measure)
+            if e:
+                return e.indicator, phrase, e
+    left_c, label_c = _content(left), _content(label)
+    if measure == "count":
+        named = right if right.startswith(f.unit) else f"{f.unit} {right}".strip()
+        if left_c and len(left_c.split()) <= 8 and not right:
+            named = f"{f.unit} {left_c}" if len(left_c.split()) <= 3 else left_c
+        return named, named, None
+    if left_c:
+        return " ".join(left_c.split()[-8:]), left_c, None
+    if prev:
+        # a ratio of the previous figure: "04 hộ nghèo = 0,14%" → the rate of the same thing
+        e = match_catalogue(prev_phrase, measure) if prev_phrase else None
+        if e:
+            return e.indicator, prev_phrase, e
+        return prev, prev_phrase or prev, match_catalogue(prev, "any")
+    if label_c:
+        return " ".join(label_c.split()[-8:]), label_c, None
+    e = match_catalogue(heading, measure)
+    if e:
+        return e.indicator, heading, e
+    return (_content(right) or heading or "chưa rõ chỉ tiêu"), right, None
+
+
+def extract_sentence(sentence: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, object]]]:
+    out: list[tuple[Figure, dict[str, object]]] = []
+    figs = find_figures(sentence)
+    prev_indicator: str | None = None
+    prev_phrase = ""
+    prev_end = 0
+    for f in figs:
+        cs = _clause_start(sentence, f.start)
+        ls = max(cs, prev_end) if prev_end > cs else cs
+        left_full = sentence[ls : f.start]
+        label = ""
+        if ":" in left_full:
+            label, left = left_full.rsplit(":", 1)
+            if not _content(left):
+                left = ""
+        else:
+            left = left_full
+        if _content(left) == "" and prev_end > cs:
+            left = ""  # "… đạt 268,43% kế hoạch và bằng 82,71%": a ratio of the previous figure
+        right = _right_phrase(sentence, f.end)
+        base = _base(sentence, f)
+        indicator, phrase, entry = _name(
+            f, left, label, right, prev_indicator, prev_phrase, ctx.heading, base
+        )
+        kind = _kind(sentence[cs : f.start] + " " + label, left_full, base, f, ctx)
+        if f.approx == "/" and prev_indicator:
+            indicator, entry = prev_indicator, match_catalogue(prev_indicator, "any")
+        out.append(
+            (
+                f,
+                {
+                    "indicator": indicator,
+                    "phrase": phrase,
+                    "topic": entry.topic if entry else "",
+                    "catalogued": entry is not None,
+                    "kind": kind,
+                    "base": base,
+                    "year": _year(sentence, f, ctx, kind),
+                    "period": _period(sentence),
+                },
+            )
+        )
+        prev_indicator, prev_phrase = indicator, phrase
+        prev_end = f.end
+    return out
+
+
+def _ctx(meta: DocumentMeta, heading_path: list[str]) -> _Ctx:
+    plan = False
+    year = None
+    for h in heading_path:
+        if _PLAN_HEADING.search(h) and not _RESULT_HEADING.search(h):
+            plan = True
+        elif _RESULT_HEADING.search(h):
+            plan = False
+        ys = re.findall(r"\b(?:19|20)\d\d\b", h)
+        if ys:
+            year = int(ys[-1])
+    return _Ctx(meta.ward, list(meta.years), plan, year, heading_path[-1] if heading_path else "")
+
+
+def extract_chunk(
+    meta: DocumentMeta, text: str, heading_path: list[str], chunk_id: str, page: int | None
+) -> list[IndicatorRecord]:
+    ctx = _ctx(meta, heading_path)
+    section = " > ".join(heading_path)
+    out = []
+    for sentence in split_sentences(text):
+        if sentence in heading_path:
+            continue  # the heading line repeated at the top of the chunk
+        for f, info in extract_sentence(sentence, ctx):
+            out.append(
+                IndicatorRecord(
+                    ward=meta.ward,
+                    value_text=f.value_text,
+                    value=f.value,
+                    value_high=f.value_high,
+                    unit=f.unit,
+                    document=meta.label,
+                    doc_id=meta.doc_id,
+                    doc_date=meta.date,
+                    section=section,
+                    text=sentence,
+                    chunk_id=chunk_id,
+                    source=meta.source,
+                    page=page,
+                    **info,  # type: ignore[arg-type]
+                )
+            )
+    return out
+
+
+def extract_document(meta: DocumentMeta, chunks: Iterable[Chunk]) -> list[IndicatorRecord]:
+    out: list[IndicatorRecord] = []
+    for c in chunks:
+        if c.heading_path[:1] == [SIGNATURE_HEADING]:
+            continue
+        out.extend(extract_chunk(meta, c.text, c.heading_path, c.id, c.page))
+    return out
+
+
+def extract_parsed(parsed: ParsedDocument) -> list[IndicatorRecord]:
+    return extract_document(parsed.metadata, parsed.chunks)

@@ -1,0 +1,275 @@
+"""A grammar of Vietnamese figures as report writers type them.
+
+``find_figures(sentence)`` returns every span of a sentence that states a quantity, with
+its number parsed: ``"15.300.000.000đ"`` → 15 300 000 000 đồng, ``"268,43%"``, ``"gần 7,6 tỷ
+đồng"`` → 7.6e9 đồng, ``"23,5 - 24%"`` (a range), ``"169/180"`` (done of planned),
+``"0,02‰"``. "." groups thousands and "," marks decimals; "tỷ / triệu / nghìn" scale.
+
+What is *not* a figure is decided by the number's grammatical role, not by a list of
+sentences: list numbering at the start of a line ("2.7."), dates ("30/8/2023", "ngày 30",
+"tháng 8"), years ("năm 2023", "2022-2025"), document numbers ("137/BC-UBND", "17-CT/TU"),
+article numbers ("Điều 5"), footnote markers ("phế thải(6)"), ordinals ("đợt 1", "lần thứ
+V"), addresses and names ("ngõ 2", "tổ 8,9", "Nam Giang 1"), codes glued to letters
+("Covid-19", "295B") and durations ("60 năm", "6 tháng", "5 tuổi").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+_QUAL = r"(?:gần|khoảng|trên|hơn|dưới|xấp xỉ|ít nhất|tối thiểu|tối đa|hàng)"
+_SCALE = {"tỷ": 1e9, "tỉ": 1e9, "triệu": 1e6, "nghìn": 1e3, "ngàn": 1e3}
+_FIGURE_RE = re.compile(
+    rf"(?:(?P<qual>{_QUAL})\s+)?"
+    rf"(?P<num>{_NUM})"
+    rf"(?:(?P<frac>/)(?P<den>{_NUM}))?"
+    rf"(?:\s*(?P<dash>[-–])\s*(?P<hi>{_NUM}))?"
+    r"(?:\s*(?P<scale>tỷ|tỉ|triệu|nghìn|ngàn)(?![^\W\d_]))?",
+    re.IGNORECASE,
+)
+# symbols and measure words right after the number (longest first)
+_SYMBOL_RE = re.compile(
+    r"\s*(?P<u>%|‰|đồng(?!\s+chí)|đ(?![^\W\d_]|/[^\W\d_])|ha(?![^\W\d_])|m2|m²|m3|m³|km|kg|tấn|lít)",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
+
+# the word before a number that makes it a date, an ordinal, a name or an address
+_NOT_VALUE_BEFORE = re.compile(
+    r"(?:\b(?:ngày|tháng|quý|tuần|năm|niên khóa|nhiệm kỳ|giai đoạn|khóa|khoá|kỳ|kì|lần thứ|thứ|lần|đợt|"
+    r"(?<!tổng )số|điều|khoản|điểm|chương|mục|phụ lục|ngõ|ngách|hẻm|kiệt|tổ|tổ dân phố|tdp|thôn|xóm|khu|lô|"
+    r"đường|phố|quốc lộ|tỉnh lộ|ql|tl|km|phòng|tầng|lớp|cấp độ|mức độ|nhóm|cụm|"
+    r"nghị định|thông tư|quyết định|chỉ thị|nghị quyết|công văn|luật|iso|tcvn|"
+    r"kỷ niệm|covid|mẫu|phiên bản|hạng|bậc|top)\s*$|[-–/:#№]$)",
+    re.IGNORECASE,
+)
+# the word after a number that makes it a date, a duration or an age
+_NOT_VALUE_AFTER = re.compile(
+    r"^\s*(?:năm\b|tháng\b|ngày\b|tuổi\b|giờ\b|phút\b|quý\b|tuần\b|h\b|lần thứ|kỳ họp|khóa\b|"
+    r"(?:xin|luôn|không|có|đúng|cùng|tại chỗ|an toàn|đảm bảo)\b)",
+    re.IGNORECASE,
+)
+_LIST_NUMBER_RE = re.compile(
+    r"^\s*(?:[-–+•*]\s*)?(?:\d+(?:\.\d+)*[.)]?|[IVXLC]+\.|[a-zđ][.)])\s+", re.IGNORECASE
+)
+
+
+@dataclass
+class Figure:
+    start: int
+    end: int
+    value_text: str
+    value: float
+    value_high: float | None
+    unit: str
+    denominator: float | None = None
+    approx: str = ""
+
+
+def parse_number(raw: str) -> float:
+    """ "15.300.000.000" → 15300000000, "268,43" → 268.43, "1.234,5" → 1234.5."""
+    raw = raw.strip()
+    if "." in raw and re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", raw):
+        raw = raw.replace(".", "")
+    return float(raw.replace(",", "."))
+
+
+@lru_cache(maxsize=1)
+def counter_words() -> tuple[str, ...]:
+    """Nouns that count things ("hộ", "trường hợp", "học sinh"…), longest first."""
+    words = []
+    for line in (DATA / "units.tsv").read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.append(line.split("\t")[0].strip().lower())
+    return tuple(sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def _unit_after(text: str, pos: int) -> tuple[str, int]:
+    """The unit right after position ``pos`` and where it ends ("" when none)."""
+    m = _SYMBOL_RE.match(text, pos)
+    if m:
+        u = m.group("u")
+        low = u.lower()
+        unit = {"đ": "đồng", "m²": "m2", "m³": "m3"}.get(low, low)
+        return unit, m.end()
+    rest = text[pos:]
+    stripped = rest.lstrip()
+    offset = pos + len(rest) - len(stripped)
+    low = stripped.lower()
+    for w in counter_words():
+        if low.startswith(w) and (len(low) == len(w) or not low[len(w)].isalpha()):
+            return w, offset + len(w)
+    return "", pos
+
+
+def _is_list_number(sentence: str, start: int) -> bool:
+    m = _LIST_NUMBER_RE.match(sentence)
+    return bool(m and start < m.end())
+
+
+def _glued(sentence: str, start: int, end: int) -> bool:
+    """A number glued to letters ("Covid-19", "295B", "2K", "24/24h") is a code, not a figure."""
+    before = sentence[start - 1] if start > 0 else " "
+    after = sentence[end] if end < len(sentence) else " "
+    if before.isalpha():
+        return True
+    if before in "-–" and start >= 2 and sentence[start - 2].isalpha():
+        return True
+    return after.isalpha() and not _SYMBOL_RE.match(sentence, end)
+
+
+def _footnote_marker(sentence: str, start: int, end: int) -> bool:
+    """ "phế thải(6)", "(6):" — a marker in parentheses with nothing else inside."""
+    if start == 0 or sentence[start - 1] != "(" or end >= len(sentence) or sentence[end] != ")":
+        return False
+    glued = start >= 2 and not sentence[start - 2].isspace()
+    head = sentence[: start - 1].rstrip().lower()
+    return glued or head.endswith("chú thích") or start - 1 == 0
+
+
+def _proper_name_before(sentence: str, start: int) -> bool:
+    """ "tổ dân phố Nam Giang 1", "Tổ trưởng tổ dân phố Nam Giang 2": a number ending a name."""
+    words = _WORD_RE.findall(sentence[max(0, start - 30) : start])
+    if len(words) < 2 or not sentence[:start].rstrip() or not sentence[start - 1].isspace():
+        return False
+    tail = sentence[:start].rstrip()
+    if not tail or not tail[-1].isalpha():
+        return False
+    return words[-1][0].isupper() and words[-2][0].isupper() and not words[-1].isupper()
+
+
+_DOC_NUMBER_AFTER = re.compile(r"^[-/][^\W\d_]")
+_LIST_JOIN = re.compile(r"^\s*(?:,|và|-|–)\s*$")
+# words that follow a number without being what it counts
+_NOT_UNIT = frozenset(
+    [
+        "đạt",
+        "bằng",
+        "và",
+        "với",
+        "so",
+        "trong",
+        "của",
+        "cho",
+        "tại",
+        "là",
+        "được",
+        "có",
+        "đã",
+        "sẽ",
+        "đến",
+        "tới",
+        "từ",
+        "theo",
+        "trên",
+        "dưới",
+        "hơn",
+        "gần",
+        "khoảng",
+        "tăng",
+        "giảm",
+        "chiếm",
+        "trong",
+        "đó",
+        "như",
+        "các",
+        "những",
+        "mỗi",
+        "một",
+    ]
+)
+
+
+def _fallback_unit(text: str, pos: int) -> str:
+    m = re.match(r"\s+([^\W\d_]+)", text[pos:])
+    if not m or not m.group(1).islower() or m.group(1) in _NOT_UNIT:
+        return ""
+    return m.group(1)
+
+
+def _skip(sentence: str, m: re.Match[str], end: int) -> bool:
+    """True when the number has a role other than a quantity (see the module docstring)."""
+    ns, ne = m.start("num"), m.end("num")
+    if _is_list_number(sentence, ns) or _glued(sentence, ns, end) or _footnote_marker(sentence, ns, ne):
+        return True
+    if _NOT_VALUE_BEFORE.search(sentence[max(0, m.start() - 25) : m.start()]):
+        return True
+    if _DOC_NUMBER_AFTER.match(sentence[ne:]):
+        return True  # "3390/UBND-TCKH", "17-CT/TU"
+    if m.group("frac"):
+        den_end = m.end("den")
+        if (den_end < len(sentence) and sentence[den_end] in "/-") or _YEAR_RE.fullmatch(m.group("den")):
+            return True  # a date "27/7/1947", "1/2023" or a document number "128/NQ-CP"
+        if _glued(sentence, m.start("den"), den_end):
+            return True
+    elif _YEAR_RE.fullmatch(m.group("num")):
+        if m.group("hi") and _YEAR_RE.fullmatch(m.group("hi")):
+            return True  # "2021-2025"
+        if not _unit_after(sentence, end)[0]:
+            return True  # a year
+    unit = _unit_after(sentence, end)[0]
+    if _NOT_VALUE_AFTER.match(sentence[end:]) and unit not in ("%", "‰"):
+        return True
+    return not unit and _proper_name_before(sentence, m.start())
+
+
+def find_figures(sentence: str) -> list[Figure]:
+    out: list[Figure] = []
+    last_skipped_end = -10
+    for m in _FIGURE_RE.finditer(sentence):
+        end = m.end()
+        if _skip(sentence, m, end) or (
+            _LIST_JOIN.match(sentence[last_skipped_end : m.start()]) and not _unit_after(sentence, end)[0]
+        ):
+            last_skipped_end = end  # "đợt 1, 2", "mức độ 3, 4": the list continues the ordinal
+            continue
+        unit, uend = _unit_after(sentence, end)
+        value = parse_number(m.group("num"))
+        hi = parse_number(m.group("hi")) if m.group("hi") else None
+        den = parse_number(m.group("den")) if m.group("den") else None
+        if unit == "" and hi is not None and hi < value:
+            continue  # "8-5" style codes
+        scale = (m.group("scale") or "").lower()
+        if scale:
+            value *= _SCALE[scale]
+            hi = hi * _SCALE[scale] if hi is not None else None
+            if not unit:
+                unit = scale
+        qual = (m.group("qual") or "").lower()
+        start = m.start()
+        if not unit:
+            unit = _fallback_unit(sentence, end)
+        out.append(Figure(start, uend, sentence[start:uend].rstrip(), value, hi, unit, den, qual))
+    return _money_denominators(sentence, out)
+
+
+def _money_denominators(sentence: str, figs: list[Figure]) -> list[Figure]:
+    """ "15.300.000.000đ/5.700.000.000đ": the part after "/" is its own figure (the plan)."""
+    out = list(figs)
+    for f in figs:
+        if f.unit != "đồng" or f.end >= len(sentence):
+            continue
+        m = re.match(rf"\s*(?:đồng|đ)?/(?P<num>{_NUM})\s*(?P<u>đồng|đ)(?![^\W\d_])", sentence[f.end :])
+        if not m:
+            continue
+        s = f.end + m.start("num")
+        e = f.end + m.end()
+        if any(g.start <= s < g.end for g in out):
+            continue
+        out.append(Figure(s, e, sentence[s:e], parse_number(m.group("num")), None, "đồng", None, "/"))
+    # the numerator's own unit: "15.300.000.000đ/" — extend its text to include "đ"
+    for f in out:
+        if f.unit == "đồng" and not f.value_text.lower().endswith(("đ", "đồng")):
+            m = re.match(r"(đồng|đ)(?![^\W\d_])", sentence[f.end :])
+            if m:
+                f.end += m.end()
+                f.value_text = sentence[f.start : f.end]
+    return sorted(out, key=lambda f: f.start)

@@ -1,0 +1,70 @@
+"""Indicator, kind, base and year of figures, in several communes' wording."""
+
+from __future__ import annotations
+
+from ingest.indicators import extract_chunk, match_catalogue
+from ingest.models import DocumentMeta
+
+META = DocumentMeta(
+    doc_id="d1", ward="Hòa Bình", ward_kind="xã", doc_type="Báo cáo", date="2023-11-30",
+    years=[2023, 2024], source="hoa_binh.txt",
+)  # fmt: skip
+RESULT = ["Phần thứ nhất: KẾT QUẢ THỰC HIỆN NHIỆM VỤ NĂM 2023", "I. KINH TẾ"]
+PLAN = ["Phần thứ hai: NHIỆM VỤ, CHỈ TIÊU NĂM 2024"]
+
+
+def rows(text: str, path: list[str] = RESULT) -> list[tuple[str, str, str, str, int | None]]:
+    return [
+        (r.value_text, r.indicator, r.kind, r.base, r.year) for r in extract_chunk(META, text, path, "c1", 3)
+    ]
+
+
+def test_budget_estimate_with_ratios() -> None:
+    got = rows(
+        "Tổng thu ngân sách xã ước đạt 17.384.571.763 đồng đạt 104,4% so với kế hoạch năm "
+        "và đạt 92,5% so với cùng kỳ năm 2022."
+    )
+    assert got[0] == ("17.384.571.763 đồng", "thu ngân sách", "ước thực hiện", "", 2023)
+    assert got[1][:4] == ("104,4%", "thu ngân sách", "ước thực hiện", "kế hoạch")
+    assert got[2][1:3] == ("thu ngân sách", "so sánh kỳ trước")
+
+
+def test_poverty_count_and_rate() -> None:
+    got = rows("Năm 2023, toàn xã còn 12 hộ nghèo, chiếm 0,8%; 20 hộ cận nghèo = 1,3%.")
+    assert [(g[0], g[1]) for g in got] == [
+        ("12 hộ nghèo", "số hộ nghèo"),
+        ("0,8%", "tỷ lệ hộ nghèo"),
+        ("20 hộ cận nghèo", "số hộ cận nghèo"),
+        ("1,3%", "tỷ lệ hộ cận nghèo"),
+    ]
+
+
+def test_insurance_rate_other_wording() -> None:
+    (r,) = rows("Tỷ lệ người dân tham gia BHYT đạt 92,5%.")
+    assert r[1] == "tỷ lệ tham gia bảo hiểm y tế"
+
+
+def test_plan_section_and_year() -> None:
+    got = rows("Tỷ lệ hộ nghèo giảm còn dưới 0,15%; giải quyết việc làm mới cho 180 lao động.", PLAN)
+    assert [(g[1], g[2], g[4]) for g in got] == [
+        ("tỷ lệ hộ nghèo", "kế hoạch", 2024),
+        ("số lao động có việc làm mới", "kế hoạch", 2024),
+    ]
+
+
+def test_uncatalogued_phrase_is_kept() -> None:
+    (r,) = rows("Trong năm, xã đã bê tông hóa 3,2 km đường giao thông nông thôn.")
+    assert r[0] == "3,2 km" and "đường giao thông nông thôn" in r[1]
+
+
+def test_value_text_is_in_sentence_and_heading_number_never_a_value() -> None:
+    recs = extract_chunk(META, "2.7. Hoàn thành chỉ tiêu giảm hộ nghèo\nCó 04 hộ nghèo.", RESULT, "c1", None)
+    assert [r.value_text for r in recs] == ["04 hộ nghèo"]
+    assert all(r.value_text in r.text for r in recs)
+
+
+def test_catalogue_respects_measure() -> None:
+    hit = match_catalogue("phường có hộ nghèo", "percent")
+    assert hit is not None and hit.indicator == "tỷ lệ hộ nghèo"
+    hit = match_catalogue("phường có hộ nghèo", "count")
+    assert hit is not None and hit.indicator == "số hộ nghèo"
