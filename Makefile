@@ -10,7 +10,7 @@ LLM_STAMP := $(VENV)/.installed-llm
 # llama.cpp's native build uses AMX instructions these VMs lack; build for AVX2.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: install run test test-unit eval bench lint format clean browser llm model ingest-samples
+.PHONY: install run test test-unit eval bench lint format clean browser ocr llm model ingest-samples
 
 install: $(STAMP)
 
@@ -36,18 +36,26 @@ browser:
 	  else echo "chromium missing: install it (apt-get install chromium) for the browser test"; fi; \
 	fi
 
+# Debian's Tesseract with its Vietnamese model, for scanned PDFs (OCR); like Chromium above.
+ocr:
+	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx vie; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-vie >/dev/null; \
+	  else echo "tesseract missing: install tesseract-ocr and tesseract-ocr-vie for scanned PDFs"; fi; \
+	fi
+
 model: $(STAMP)
 	$(BIN)/python -m vectorstore.e5_convert --ensure
 
 ingest-samples: model
 	$(BIN)/python -m ingest add --if-empty data/reports
 
-run: ingest-samples
+run: ocr ingest-samples
 	@echo "Trợ lý Báo cáo: http://$(HOST):$(PORT)"
 	$(BIN)/streamlit run ui/app.py --server.address $(HOST) --server.port $(PORT) \
 	  --server.headless true --browser.gatherUsageStats false
 
-test: $(STAMP) $(LLM_STAMP) browser
+test: $(STAMP) $(LLM_STAMP) browser ocr
 	$(BIN)/python -m pytest
 
 test-unit: $(STAMP)

@@ -2,8 +2,11 @@
 
 * A paragraph whose runs are all bold, or whose style is "Heading n", is marked as a
   heading hint (``bold`` / ``style_level``); "Title" style is kept as plain text.
-* A table becomes readable lines: with a header row, each data row reads
-  "Cột A: x; Cột B: y"; otherwise "a | b | c". Merged cells are not repeated.
+* A table becomes one line per data row carrying its column headers
+  ("Chỉ tiêu: Thu ngân sách | Thực hiện: 1.350", see ``ingest.tables``); merged cells are
+  not repeated.
+* Footnotes (word/footnotes.xml) are put back where they are referenced, as "(n)" markers
+  followed by the note, like the footnotes of PDF text.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from ingest import tables
 from ingest.errors import CorruptDocx, EmptyFile
 from ingest.loaders import clean_text
 from ingest.rawdoc import Line, RawDocument
@@ -36,14 +40,18 @@ def load_docx(path: Path, data: bytes | None = None) -> RawDocument:
         raise CorruptDocx(path.name, f"{type(e).__name__}: {e}") from e
     lines: list[Line] = []
     try:
+        notes = _footnotes(doc)
+        order: dict[str, str] = {}  # footnote id → number shown ("1", "2", … in reference order)
         for kind, item in _iter_body(doc):
             if kind == "p":
-                line = _paragraph_line(item)
+                line = _paragraph_line(item, notes, order)
                 if line is not None:
                     lines.append(line)
             else:
                 lines.extend(_table_lines(item))
                 lines.append(Line(text=""))
+        # note texts after the body, in the form ``ingest.footnotes`` puts back in place
+        lines.extend(Line(text=f"<sup>({num})</sup> {notes[fid]}") for fid, num in order.items())
     except Exception as e:
         raise CorruptDocx(path.name, f"{type(e).__name__}: {e}") from e
     if not any(ln.text for ln in lines):
@@ -64,8 +72,55 @@ def _iter_body(doc: Any) -> Any:
             yield "t", Table(child, doc)
 
 
-def _paragraph_line(p: Any) -> Line | None:
-    text = clean_text(p.text).replace("\n", " ").strip()
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_FOOTNOTES_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"
+
+
+def _footnotes(doc: Any) -> dict[str, str]:
+    """Footnote id → its text (word/footnotes.xml); separators are skipped."""
+    from lxml import etree
+
+    out: dict[str, str] = {}
+    for rel in doc.part.rels.values():
+        if rel.reltype != _FOOTNOTES_RT or rel.is_external:
+            continue
+        root = etree.fromstring(rel.target_part.blob)
+        for fn in root.iter(f"{_W}footnote"):
+            if fn.get(f"{_W}type") in ("separator", "continuationSeparator", "continuationNotice"):
+                continue
+            text = "".join(t.text or "" for t in fn.iter(f"{_W}t"))
+            text = re.sub(r"\s+", " ", clean_text(text)).strip()
+            if text:
+                out[str(fn.get(f"{_W}id"))] = text
+    return out
+
+
+def _paragraph_text(p: Any, notes: dict[str, str], order: dict[str, str]) -> str:
+    """Paragraph text with "<sup>(n)</sup>" where it references footnote n."""
+    if not notes or p._p.find(f".//{_W}footnoteReference") is None:
+        return str(p.text)
+    parts: list[str] = []
+    for el in p._p.iter():
+        tag = el.tag
+        if tag == f"{_W}t":
+            parts.append(el.text or "")
+        elif tag == f"{_W}tab":
+            parts.append("\t")
+        elif tag in (f"{_W}br", f"{_W}cr"):
+            parts.append(" ")
+        elif tag == f"{_W}footnoteReference":
+            fid = str(el.get(f"{_W}id"))
+            if fid in notes:
+                num = order.setdefault(fid, str(len(order) + 1))
+                parts.append(f"<sup>({num})</sup>")
+    return "".join(parts)
+
+
+def _paragraph_line(
+    p: Any, notes: dict[str, str] | None = None, order: dict[str, str] | None = None
+) -> Line | None:
+    raw = _paragraph_text(p, notes or {}, order if order is not None else {})
+    text = clean_text(raw).replace("\n", " ").strip()
     text = re.sub(r"[ \t]{2,}", " ", text)
     if not text:
         return None
@@ -95,34 +150,22 @@ def _cell_text(cell: Any) -> str:
 
 
 def _table_lines(table: Any) -> list[Line]:
-    rows: list[list[str]] = []
+    """One line per data row with its column headers (``ingest.tables``); a cell merged
+    with its left or upper neighbour is ``None`` in the grid (python-docx repeats it)."""
+    grid: list[list[str | None]] = []
+    above: list[Any] = []
     for row in table.rows:
-        cells: list[str] = []
+        cells: list[str | None] = []
+        tcs: list[Any] = []
         prev_tc = None
-        for cell in row.cells:
-            if cell._tc is prev_tc:  # horizontally merged cell repeated by python-docx
-                continue
-            prev_tc = cell._tc
-            cells.append(_cell_text(cell))
+        for j, cell in enumerate(row.cells):
+            tc = cell._tc
+            merged = tc is prev_tc or (j < len(above) and above[j] is tc)
+            cells.append(None if merged else _cell_text(cell))
+            tcs.append(tc)
+            prev_tc = tc
+        above = tcs
         if any(cells):
-            rows.append(cells)
-    if not rows:
-        return []
-    header = rows[0]
-    use_header = (
-        len(rows) > 1
-        and len(header) >= 2
-        and all(header)
-        and len(set(header)) == len(header)
-        and not any(re.fullmatch(r"[\d.,%\s]+", h) for h in header)
-    )
-    out: list[Line] = []
-    if use_header:
-        out.append(Line(text=" | ".join(header), table=True, bold=True))
-        for r in rows[1:]:
-            pairs = [f"{h}: {v}" for h, v in zip(header, r, strict=False) if v]
-            extra = [v for v in r[len(header) :] if v]
-            out.append(Line(text="; ".join(pairs + extra), table=True))
-    else:
-        out.extend(Line(text=" | ".join(c for c in r if c), table=True) for r in rows)
-    return out
+            grid.append(cells)
+    rendered = tables.render(grid)
+    return [Line(text=r, table=True) for r in rendered.rows]

@@ -28,10 +28,14 @@ _ITALIC_RE = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _TERMINAL = ".!?:;…"
 _SPACES_RE = re.compile(r"[ \t]{2,}")
 _ESCAPE_RE = re.compile(r"\\([-*_#.()\[\]])")
+_LOOSE_MARK_RE = re.compile(r"[ \t]+([\u0300-\u036f])")
 
 
 def clean_text(text: str) -> str:
-    """NFC + collapse doubled characters; also normalises odd spaces."""
+    """NFC + collapse doubled characters; also normalises odd spaces. Combining marks
+    that extraction separated from their letter ("NGHI ̃A") are glued back first."""
+    if _LOOSE_MARK_RE.search(text):
+        text = _LOOSE_MARK_RE.sub(r"\1", unicodedata.normalize("NFD", text))
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "").replace("\r\n", "\n")
     text = text.replace("\r", "\n")

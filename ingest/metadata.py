@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from baocao.vntext import fold
+from ingest import letterhead
 from ingest.rawdoc import Block, Section
 from ingest.structure import LETTER, PART, ROMAN
 
@@ -54,7 +55,14 @@ _KIND_WORD_RE = re.compile(
 _AGENCY_RE = re.compile(r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)\s*$")
 _YEAR_RE = re.compile(r"(?<![\d/\-–.,])((?:19[5-9]|20\d)\d)(?![\d/\-–]|\s*[-–]\s*\d{4})")
 _NAMED_YEAR_RE = re.compile(r"(?:năm|NĂM)\s+((?:19[5-9]|20\d)\d)(?![\d/\-–])")
-_SIGN_ROLE_RE = re.compile(r"CHỦ\s+TỊCH|TRƯỞNG\s+BAN|BÍ\s+THƯ")
+_SIGN_ROLE_RE = re.compile(
+    r"CHỦ\s+TỊCH|TRƯỞNG\s+BAN|BÍ\s+THƯ|GIÁM\s+ĐỐC|TRƯỞNG\s+PHÒNG|CHÁNH\s+VĂN\s+PHÒNG|CHI\s+CỤC\s+TRƯỞNG"
+    r"|CỤC\s+TRƯỞNG|CHÁNH\s+THANH\s+TRA|THỦ\s+TRƯỞNG"
+)
+# the role at the end of a line that extraction merged with the "Nơi nhận" column
+_ROLE_TAIL_RE = re.compile(
+    r"(?:^|[\s;:.])((?:(?:TM|KT|TL|Q|TUQ)\.\s*)?(?:PHÓ\s+)?(?:" + _SIGN_ROLE_RE.pattern + r")[A-ZĐÀ-Ỹ\s]*)$"
+)
 
 
 @dataclass
@@ -68,6 +76,9 @@ class Meta:
     signer: str = ""
     years: list[int] = field(default_factory=list)
     ward_candidates: list[str] = field(default_factory=list)
+    issuer: str = ""
+    issuer_parent: str = ""
+    area_level: str = ""
 
 
 def title_case(name: str) -> str:
@@ -151,21 +162,29 @@ def parse_ward_override(value: str, candidates: list[str], default_kind: str) ->
     return kind or default_kind or "phường", name
 
 
-def extract(blocks: list[Block], sections: list[Section], end: list[Block]) -> Meta:
+def extract(
+    blocks: list[Block], sections: list[Section], end: list[Block], head_lines: list[str] | None = None
+) -> Meta:
+    """Metadata of a document; ``head_lines``: its first lines as extracted (letterhead)."""
     meta = Meta()
     head = blocks[:30]
-    for b in head:
-        m = _NUMBER_RE.match(b.text.strip())
-        if m:
-            meta.doc_number = f"{m.group(1)}/{m.group(2)}" if m.group(1) else ""
-            break
-    for b in head:
-        m = _DATE_RE.search(b.text) or _DATE_NUM_RE.search(b.text)
-        if m and (b.meta or _PLACE_RE.match(b.text.strip()) or len(b.text) < 120):
-            d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-            if 1 <= d <= 31 and 1 <= mo <= 12:
-                meta.date = f"{y:04d}-{mo:02d}-{d:02d}"
+    lh = letterhead.parse(head_lines if head_lines is not None else [b.text for b in head])
+    meta.issuer, meta.issuer_parent, meta.area_level = lh.issuer, lh.issuer_parent, lh.area_level
+    meta.doc_number, meta.date = lh.doc_number, lh.date
+    if not lh.number_code:
+        for b in head:
+            m = _NUMBER_RE.match(b.text.strip())
+            if m:
+                meta.doc_number = f"{m.group(1)}/{m.group(2)}" if m.group(1) else ""
                 break
+    if not meta.date and not lh.place:  # no "<place>, ngày … tháng … năm …" line in the letterhead
+        for b in head:
+            m = _DATE_RE.search(b.text) or _DATE_NUM_RE.search(b.text)
+            if m and (b.meta or _PLACE_RE.match(b.text.strip())):
+                d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+                if 1 <= d <= 31 and 1 <= mo <= 12:
+                    meta.date = f"{y:04d}-{mo:02d}-{d:02d}"
+                    break
     type_idx = None
     for i, b in enumerate(head):
         key = re.sub(r"\s+", " ", b.text).strip().rstrip(":").upper()
@@ -180,6 +199,10 @@ def extract(blocks: list[Block], sections: list[Section], end: list[Block]) -> M
     meta.signer = _signer(end or blocks[-12:])
     meta.years = _years(meta.title, sections, meta.date)
     meta.ward_kind, meta.ward, meta.ward_candidates = find_ward(blocks)
+    if lh.area_name:  # the letterhead names the area: a name in the body never overrides it
+        meta.ward_kind, meta.ward = lh.area_level, lh.area_name
+        if lh.area_name not in meta.ward_candidates:
+            meta.ward_candidates.insert(0, lh.area_name)
     return meta
 
 
@@ -200,10 +223,19 @@ def _title(head: list[Block], type_idx: int | None, doc_type: str) -> str:
             break
         if parts and not (b.bold and first_bold):
             break
+        if parts and t.isupper() and not parts[-1].isupper():
+            break  # "CHỦ TỊCH UBND THỊ TRẤN …" (the authority of a decision)
         parts.append(t)
         first_bold = b.bold
     text = " ".join(parts)
     text = re.sub(r"\s*\([^()]*\)\s*$", "", text).strip()  # "(Trình tại kỳ họp …)"
+    if not text.isupper():  # "… Thống kê CHỦ TỊCH UBND THỊ TRẤN NGÃI GIAO" (joined authority line)
+        words = text.split()
+        n = 0
+        while n < len(words) and words[-1 - n].isupper() and len(words[-1 - n]) > 1:
+            n += 1
+        if n >= 3:
+            text = " ".join(words[:-n])
     return f"{doc_type} {text}".strip() if text else doc_type
 
 
@@ -214,30 +246,52 @@ def signature_lines(tail: list[Block], signer: str) -> list[str]:
     lines: list[str] = []
     for b in tail:
         t = b.text.strip()
+        tail_role = _ROLE_TAIL_RE.search(t) if t and not t.isupper() else None
         if t and ((_SIGN_ROLE_RE.search(t) and t.isupper()) or t.upper().startswith(("TM.", "KT.", "Q."))):
             lines.append(t)
-        elif t == signer:
-            lines.append(t)
+        elif tail_role:
+            lines.append(tail_role.group(1).strip())
+        elif t == signer or _person_name(t) == signer:
+            lines.append(signer)
             break
     return lines if lines and lines[-1] == signer else []
 
 
 def _signer(tail: list[Block]) -> str:
+    """The signer's name: the person's name after the last role line ("CHỦ TỊCH",
+    "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"), also when extraction put the role at the end of a
+    "Nơi nhận" line, and with syllables split by the PDF ("Nguyễn Xu ân Quang") glued."""
     role_at = None
     for i, b in enumerate(tail):
-        if _SIGN_ROLE_RE.search(b.text) and b.text.isupper():
+        t = b.text.strip()
+        if (_SIGN_ROLE_RE.search(t) and t.isupper()) or _ROLE_TAIL_RE.search(t):
             role_at = i
     if role_at is None:
         return ""
-    for b in tail[role_at + 1 : role_at + 4]:
+    for b in tail[role_at + 1 :]:
         t = b.text.strip()
-        words = t.split()
-        if (
-            2 <= len(words) <= 5
-            and all(w[:1].isupper() and not w.isupper() for w in words)
-            and not any(c.isdigit() for c in t)
-        ):
-            return t
+        if t.startswith(("-", "+", "•", "(")) or t.endswith((";", ":")):
+            continue  # the recipients list, "(Đã ký)"
+        name = _person_name(t)
+        if name:
+            return name
+    return ""
+
+
+def _person_name(text: str) -> str:
+    words = text.split()
+    glued: list[str] = []
+    for w in words:  # "Xu ân" → "Xuân"
+        if glued and w[:1].islower() and w.isalpha() and len(w) <= 4 and glued[-1][:1].isupper():
+            glued[-1] += w
+        else:
+            glued.append(w)
+    if (
+        2 <= len(glued) <= 5
+        and all(w[:1].isupper() and not w.isupper() and w.replace("-", "").isalpha() for w in glued)
+        and not any(c.isdigit() for c in text)
+    ):
+        return " ".join(glued)
     return ""
 
 

@@ -44,7 +44,9 @@ def document_label(doc_type: str, doc_number: str, date: str) -> str:
 class DocumentMeta(BaseModel):
     doc_id: str
     ward: str = Field(description='ward/commune name without its kind, e.g. "Ngô Quyền"')
-    ward_kind: str = Field(default="phường", description="phường / xã / thị trấn")
+    ward_kind: str = Field(
+        default="phường", description="phường / xã / thị trấn / đặc khu, or huyện / tỉnh … for other levels"
+    )
     doc_type: str = Field(default="Báo cáo", description="Báo cáo, Kế hoạch, Nghị quyết, …")
     doc_number: str = Field(default="", description='"137/BC-UBND"; empty when the report leaves it blank')
     date: str = Field(default="", description="ISO date YYYY-MM-DD or empty")
@@ -54,6 +56,10 @@ class DocumentMeta(BaseModel):
     source: str = Field(description="file name")
     pages: int | None = None
     ingested_at: str = ""
+    issuer: str = Field(default="", description='issuing body as the letterhead names it, "Sở Tài chính"')
+    issuer_parent: str = Field(default="", description='the body above it, "Ủy ban nhân dân tỉnh Bình Thuận"')
+    area_level: str = Field(default="", description="level of the issuer's area: xã, phường, huyện, tỉnh, …")
+    ocr_pages: int = Field(default=0, description="pages read by OCR (no text layer)")
 
     @property
     def label(self) -> str:
@@ -73,6 +79,7 @@ class Chunk(BaseModel):
     heading_path: list[str] = Field(default_factory=list)
     page: int | None = None
     position: int = 0
+    ocr: bool = Field(default=False, description="the passage was read by OCR from a scanned page")
 
     def chroma_metadata(self, doc: DocumentMeta) -> dict[str, Any]:
         """Flat metadata for Chroma (scalars only)."""
@@ -89,6 +96,9 @@ class Chunk(BaseModel):
             "section": " > ".join(self.heading_path),
             "page": self.page if self.page is not None else -1,
             "position": self.position,
+            "ocr": self.ocr,
+            "issuer": doc.issuer,
+            "area_level": doc.area_level,
         }
 
 
@@ -96,3 +106,4 @@ class ParsedDocument(BaseModel):
     metadata: DocumentMeta
     chunks: list[Chunk]
     text: str = Field(description="the whole clean text (NFC), as shown to users")
+    ocr_page_numbers: list[int] = Field(default_factory=list, description="pages read by OCR")

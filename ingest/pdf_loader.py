@@ -3,20 +3,28 @@
 * "Fake bold" (each glyph drawn twice at almost the same place) is removed at the PDF
   level with ``page.dedupe_chars()``; ``undouble`` still runs on the text as a safety net.
 * Lines whose characters are mostly in a bold font are marked bold (heading hint).
-* Tables found by pdfplumber are rendered as "a | b | c" rows in place of their text.
-* Encrypted → EncryptedPdf; unreadable → CorruptPdf; no text layer at all → ScannedPdf.
+* Tables found by pdfplumber's table finder become one line per data row carrying its
+  column headers ("Chỉ tiêu: Thu ngân sách | Thực hiện: 1.350"), see ``ingest.tables``;
+  a table running over a page break keeps the header of its first page.
+* A page without a text layer (a scan) is read by OCR (``ingest.ocr``, Tesseract "vie")
+  when Tesseract is installed; its page number is listed in ``RawDocument.ocr_pages``.
+* Encrypted → EncryptedPdf; unreadable → CorruptPdf; no text at all (and no OCR) → ScannedPdf.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import re
 from pathlib import Path
 from typing import Any
 
+from ingest import ocr, tables
 from ingest.errors import CorruptPdf, EmptyFile, EncryptedPdf, ScannedPdf
 from ingest.loaders import clean_text
 from ingest.rawdoc import Line, RawDocument
+
+log = logging.getLogger(__name__)
 
 
 def _is_password_error(e: BaseException) -> bool:
@@ -39,7 +47,7 @@ def load_pdf(path: Path, data: bytes | None = None) -> RawDocument:
     raw = data if data is not None else path.read_bytes()
     if not raw:
         raise EmptyFile(path.name)
-    if not raw.lstrip()[:5].startswith(b"%PDF"):
+    if b"%PDF-" not in raw[:1024]:  # readers accept junk before the header (within 1 KB)
         raise CorruptPdf(path.name, "missing %PDF header")
     try:
         pdf = pdfplumber.open(io.BytesIO(raw))
@@ -48,12 +56,19 @@ def load_pdf(path: Path, data: bytes | None = None) -> RawDocument:
             raise EncryptedPdf(path.name) from e
         raise CorruptPdf(path.name, f"{type(e).__name__}: {e}") from e
     lines: list[Line] = []
+    ocr_pages: list[int] = []
     try:
         with pdf:
             n_pages = len(pdf.pages)
             any_text = False
+            state = _TableState()
             for pno, page in enumerate(pdf.pages, start=1):
-                page_lines = _page_lines(page, pno)
+                if ocr.needs_ocr(page) and ocr.available():
+                    page_lines = _ocr_lines(raw, pno)
+                    if page_lines:
+                        ocr_pages.append(pno)
+                else:
+                    page_lines = _page_lines(page, pno, state)
                 if any(ln.text for ln in page_lines):
                     any_text = True
                 lines.extend(page_lines)
@@ -65,17 +80,37 @@ def load_pdf(path: Path, data: bytes | None = None) -> RawDocument:
         raise CorruptPdf(path.name, f"{type(e).__name__}: {e}") from e
     if not any_text:
         raise ScannedPdf(path.name)
-    return RawDocument(lines=lines, source=path.name, fmt="pdf", pdf_like=True, pages=n_pages)
+    return RawDocument(
+        lines=lines, source=path.name, fmt="pdf", pdf_like=True, pages=n_pages, ocr_pages=ocr_pages
+    )
 
 
-def _page_lines(page: Any, pno: int) -> list[Line]:
-    page = page.dedupe_chars(tolerance=1)
-    tables = []
+class _TableState:
+    """The header of the last table seen, for a table continued on the next page."""
+
+    def __init__(self) -> None:
+        self.header: list[str] | None = None
+
+
+def _ocr_lines(raw: bytes, pno: int) -> list[Line]:
+    log.info("OCR page %d", pno)
     try:
-        tables = [t for t in page.find_tables() if len(t.rows) >= 2]
+        text = ocr.page_text(raw, pno - 1)
+    except Exception:  # one unreadable page does not lose the document
+        log.warning("OCR failed on page %d", pno, exc_info=True)
+        return []
+    return [Line(text=re.sub(r"[ \t]{2,}", " ", t.strip()), page=pno) for t in text.split("\n")]
+
+
+def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[Line]:
+    state = state or _TableState()
+    page = page.dedupe_chars(tolerance=1)
+    found = []
+    try:
+        found = [t for t in page.find_tables() if len(t.rows) >= 2]
     except Exception:  # table detection is best effort
-        tables = []
-    boxes = [t.bbox for t in tables]
+        found = []
+    boxes = [t.bbox for t in found]
 
     def in_table(obj: dict[str, Any]) -> bool:
         cx = (obj["x0"] + obj["x1"]) / 2
@@ -95,13 +130,12 @@ def _page_lines(page: Any, pno: int) -> list[Line]:
         items.append(
             (tl["top"], [Line(text=re.sub(r"[ \t]{2,}", " ", text), page=pno, bold=bold, indent=indent)])
         )
-    for t in tables:
-        rows = []
-        for row in t.extract():
-            cells = [re.sub(r"\s+", " ", clean_text(c or "")).strip() for c in row]
-            cells = [c for c in cells if c]
-            if cells:
-                rows.append(Line(text=" | ".join(cells), page=pno, table=True))
+    for t in found:
+        grid = [[None if c is None else clean_text(c) for c in row] for row in t.extract()]
+        rendered = tables.render(grid, header=state.header)
+        if rendered.header:
+            state.header = rendered.header
+        rows = [Line(text=r, page=pno, table=True) for r in rendered.rows]
         if rows:
             items.append((t.bbox[1], [*rows, Line(text="", page=pno)]))
     items.sort(key=lambda it: it[0])

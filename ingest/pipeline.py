@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from baocao.settings import Settings
-from ingest import footnotes
+from ingest import footnotes, tables
 from ingest.chunking import ChunkConfig, Piece, chunk_sections, fit_tokens, short_heading
 from ingest.errors import EmptyFile, FileTooLarge, IngestError, NotAReport, NoWardFound, UnsupportedFormat
 from ingest.loaders import SUPPORTED_EXTENSIONS, load_path, load_text
@@ -64,7 +64,8 @@ def parse_raw(raw: RawDocument, ward: str | None = None, cfg: ChunkConfig | None
     blocks = build_blocks(lines, raw.pdf_like, docx=docx)
     footnotes.attach(blocks, notes)
     sections, end = build_sections(blocks)
-    m = extract_meta(blocks, sections, end)
+    head_lines = [ln.text for ln in raw.lines if ln.text][:40]
+    m = extract_meta(blocks, sections, end, head_lines=head_lines)
     if ward and ward.strip():
         kind, name = parse_ward_override(ward, m.ward_candidates, m.ward_kind)
     elif m.ward:
@@ -87,6 +88,10 @@ def parse_raw(raw: RawDocument, ward: str | None = None, cfg: ChunkConfig | None
         years=m.years,
         source=raw.source,
         pages=raw.pages,
+        issuer=m.issuer,
+        issuer_parent=m.issuer_parent,
+        area_level=m.area_level,
+        ocr_pages=len(raw.ocr_pages),
     )
     label = meta.label
     ward_full = meta.ward_full
@@ -97,7 +102,13 @@ def parse_raw(raw: RawDocument, ward: str | None = None, cfg: ChunkConfig | None
             parts.append(" > ".join(short_heading(h) for h in path))
         return " · ".join(parts)
 
+    rows = tables.take_rows(sections)  # each table row is a passage of its own
     pieces = fit_tokens(chunk_sections(sections, cfg), header_for, cfg)
+    row_pieces = [
+        Piece(heading_path=path, text=f"{caption}\n{b.text}" if caption else b.text, page=b.page)
+        for path, b, caption in rows
+    ]
+    pieces.extend(fit_tokens(row_pieces, header_for, cfg))
     if not pieces:
         raise NotAReport(raw.source)
     sign = signature_lines(end or blocks[-12:], meta.signer)
@@ -112,10 +123,11 @@ def parse_raw(raw: RawDocument, ward: str | None = None, cfg: ChunkConfig | None
             heading_path=p.heading_path,
             page=p.page,
             position=pos,
+            ocr=p.page is not None and p.page in raw.ocr_pages,
         )
         for pos, p in enumerate(pieces)
     ]
-    return ParsedDocument(metadata=meta, chunks=chunks, text=clean)
+    return ParsedDocument(metadata=meta, chunks=chunks, text=clean, ocr_page_numbers=list(raw.ocr_pages))
 
 
 def render_clean_text(blocks: list[Block]) -> str:

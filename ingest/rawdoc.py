@@ -29,6 +29,7 @@ class RawDocument:
     fmt: str  # "txt" | "md" | "docx" | "pdf"
     pdf_like: bool = False  # hard-wrapped lines from a PDF-like extraction
     pages: int | None = None
+    ocr_pages: list[int] = field(default_factory=list)  # pages read by OCR (no text layer)
 
 
 @dataclass

@@ -26,7 +26,7 @@ _NATION_RE = re.compile(
 )
 _MOTTO_RE = re.compile(r"Độc\s+lập\s*[-–]\s*Tự\s+do\s*[-–]\s*Hạnh\s+phúc", re.IGNORECASE)
 _NUMBER_PLACE_RE = re.compile(r"^(Số\s*:?\s*\S*)\s+(\S.*?,\s*ngày\b.*)$")
-_NUMBER_RE = re.compile(r"^Số\s*:?\s*\S*\s*$")
+_NUMBER_RE = re.compile(r"^Số\s*:?\s*\S*\s*$|^/\s*[0-9A-ZĐ][\w\-/.&]*$")
 _PLACE_DATE_RE = re.compile(r"^[^,]{2,60},\s*ngày\s+\S*\s+tháng\s+\S*\s+năm\s+\d{4}", re.IGNORECASE)
 _AGENCY_RE = re.compile(
     r"^(?:UBND|[ỦU][ỶY]\s+BAN\s+NHÂN\s+DÂN|HĐND|HỘI\s+ĐỒNG\s+NHÂN\s+DÂN)\b|^(?:PHƯỜNG|XÃ|THỊ\s+TRẤN)\s+\S"

@@ -1,0 +1,338 @@
+"""Letterhead of an administrative document (Nghị định 30/2020/NĐ-CP, Phụ lục I).
+
+The first lines of a document carry, in two columns:
+
+    left  — tên cơ quan chủ quản (e.g. "UBND TỈNH BÌNH THUẬN") and tên cơ quan ban hành
+            ("SỞ TÀI CHÍNH"), then "Số: 329/BC-UBND";
+    right — "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", then
+            "<địa danh>, ngày 19 tháng 12 năm 2025";
+
+then tên loại + trích yếu ("BÁO CÁO" / "Tình hình …"). Text extraction merges the two
+columns into one line, splits them, or puts the right column first; a number can end up
+as "Số: 329" on one line and "/BC-UBND" two lines further. ``parse`` takes the head lines
+as extracted (in any of those shapes) and returns the issuer, its level and area, the
+number and the date. It never looks past the document title, so a decision cited in the
+body ("Quyết định số 12/QĐ-UBND ngày 28/2/2025") or a commune named in the text is never
+taken for the letterhead.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_NATION_RE = re.compile(
+    r"C\s*[ỘO]\s*N\s*G\s+H\s*(?:OÀ|ÒA|OA)\s+X\s*[ÃA]\s+H\s*[ỘO]\s*I\s+CH\s*[ỦU]\s+NGH\s*[ĨI]\s*A\s+"
+    r"VI\s*[ỆE]\s*T\s+NAM",
+    re.IGNORECASE,
+)
+_MOTTO_RE = re.compile(r"Độc\s*lập\s*[-–—]\s*Tự\s*do\s*[-–—]\s*Hạnh\s*phúc", re.IGNORECASE)
+# "Số: 329/BC-UBND", "Số 329 /BC-UBND", "Số:    /BC-UBND", "Số: 329" (code on a later line)
+_NUMBER_RE = re.compile(r"\bSố\s*:?\s*(\d{1,5}[a-z]?)?\s*(?:/\s*([0-9A-Za-zĐđ][\w\-/.&]*))?", re.UNICODE)
+_CODE_RE = re.compile(r"(?:^|\s)/\s*([0-9A-Za-zĐđ][\w\-/.&]*)")
+_PLACE_DATE_RE = re.compile(
+    r"(?P<place>[A-ZĐÀ-Ỹ][^\s,;:]*(?:\s+[^\s,;:]+){0,5}?)\s*,\s*ngày\s+(?P<d>\d{1,2}|[. …_]*)\s+"
+    r"tháng\s+(?P<m>\d{1,2}|[. …_]*)\s+năm\s+(?P<y>\d{4})",
+    re.IGNORECASE,
+)
+_DOC_TITLES = (
+    "BÁO CÁO",
+    "KẾ HOẠCH",
+    "NGHỊ QUYẾT",
+    "TỜ TRÌNH",
+    "QUYẾT ĐỊNH",
+    "THÔNG BÁO",
+    "CHƯƠNG TRÌNH",
+    "CÔNG VĂN",
+    "ĐỀ ÁN",
+    "KẾT LUẬN",
+    "CHỈ THỊ",
+    "HƯỚNG DẪN",
+    "BIÊN BẢN",
+    "GIẤY MỜI",
+    "PHƯƠNG ÁN",
+    "QUY CHẾ",
+    "QUY ĐỊNH",
+    "ĐỀ CƯƠNG",
+)
+# Words that start the name of a body (a new letterhead unit).
+_BODY_HEADS = (
+    "ỦY BAN NHÂN DÂN",
+    "UỶ BAN NHÂN DÂN",
+    "UBND",
+    "HỘI ĐỒNG NHÂN DÂN",
+    "HĐND",
+    "THƯỜNG TRỰC",
+    "SỞ",
+    "BAN",
+    "PHÒNG",
+    "TRUNG TÂM",
+    "VĂN PHÒNG",
+    "CHI CỤC",
+    "CỤC",
+    "BỘ",
+    "THANH TRA",
+    "KHO BẠC",
+    "BẢO HIỂM XÃ HỘI",
+    "CÔNG AN",
+    "BỘ CHỈ HUY",
+    "BAN CHỈ HUY",
+    "ĐẢNG ỦY",
+    "ĐẢNG BỘ",
+    "MẶT TRẬN",
+    "ỦY BAN MẶT TRẬN",
+    "HỘI",
+    "ĐOÀN",
+    "TRƯỜNG",
+    "BỆNH VIỆN",
+    "TRẠM",
+)
+# Bodies that may follow their parent on the same (merged) line: "UBND TỈNH X SỞ Y".
+_INLINE_HEADS = {"SỞ", "PHÒNG", "TRUNG", "CHI", "VĂN", "BAN", "THANH", "KHO"}
+# Area kinds, longest first; the value is the normalised ``area_level``.
+_AREA_KINDS = (
+    ("THÀNH PHỐ", "thành phố"),
+    ("THỊ TRẤN", "thị trấn"),
+    ("THỊ XÃ", "thị xã"),
+    ("ĐẶC KHU", "đặc khu"),
+    ("PHƯỜNG", "phường"),
+    ("HUYỆN", "huyện"),
+    ("QUẬN", "quận"),
+    ("TỈNH", "tỉnh"),
+    ("XÃ", "xã"),
+    ("TP.", "thành phố"),
+    ("TP", "thành phố"),
+)
+_AREA_RE = re.compile(
+    r"(?<![\wÀ-Ỹà-ỹ])(" + "|".join(re.escape(k) for k, _ in _AREA_KINDS) + r")\s+([^\s].*)$", re.IGNORECASE
+)
+_GENERIC_HEADS = ("ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN")
+_RULE_RE = re.compile(r"[-–—_=*.·•~]{3,}")
+_COMMUNE_LEVELS = ("xã", "phường", "thị trấn", "đặc khu")
+_DISTRICT_LEVELS = ("huyện", "quận", "thị xã", "thành phố")
+# Centrally governed cities: "THÀNH PHỐ HÀ NỘI" is at province level.
+_CENTRAL_CITIES = {"hà nội", "hồ chí minh", "hải phòng", "đà nẵng", "cần thơ", "huế"}
+
+
+@dataclass
+class Letterhead:
+    issuer: str = ""  # the issuing body, "Sở Tài chính" / "Ủy ban nhân dân xã Hàm Tân"
+    issuer_parent: str = ""  # the body it belongs to, "Ủy ban nhân dân tỉnh Bình Thuận"
+    area_level: str = ""  # xã, phường, thị trấn, đặc khu, huyện, quận, thị xã, thành phố, tỉnh
+    area_name: str = ""  # "Hàm Tân", "Bình Thuận"
+    doc_number: str = ""  # "329/BC-UBND"; "" when the number is left blank
+    number_code: str = ""  # "BC-UBND" (kept even when the number is blank)
+    date: str = ""  # ISO date from the "<place>, ngày … tháng … năm …" line
+    place: str = ""  # địa danh of that line
+    title_index: int | None = None  # index of the document-type line in the lines given
+
+
+def normalize(text: str) -> str:
+    """NFC; combining marks extracted as separate glyphs ("NGHI ̃A") are glued back."""
+    text = unicodedata.normalize("NFD", text)
+    text = re.sub(r"\s+([\u0300-\u036f])", r"\1", text)
+    return unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+
+
+def sentence_case(name: str) -> str:
+    """ "ỦY BAN NHÂN DÂN XÃ HÀM TÂN" → "Ủy ban nhân dân xã Hàm Tân"; "SỞ TÀI CHÍNH" → "Sở Tài chính"."""
+    words = name.split()
+    if not words:
+        return ""
+    if not all(w.isupper() or not any(c.isalpha() for c in w) for w in words):
+        return " ".join(words)
+    head, rest = _split_area(name)
+    if head is None:
+        return _title_body(words)
+    kind, area = rest
+    body = _title_body(head.split()) if head else ""
+    area_tc = " ".join(w[:1] + w[1:].lower() for w in area.split())
+    return " ".join(x for x in (body, kind, area_tc) if x)
+
+
+_ACRONYMS = {"UBND", "HĐND", "MTTQ", "KT-XH", "CNTT", "TN&MT", "NN&PTNT", "VH-TT", "LĐ-TB&XH", "II", "III"}
+
+
+def _title_body(words: list[str]) -> str:
+    """ "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG" → "Sở Nông nghiệp và Môi trường" (the style of
+    Nghị định 30: the kind of body, then its field with each part capitalised)."""
+    text = " ".join(words)
+    head_len = 0
+    for head in sorted(_BODY_HEADS, key=len, reverse=True):
+        if text.upper().startswith(head + " ") or text.upper() == head:
+            head_len = len(head.split())
+            break
+    generic = any(text.upper().startswith(h) for h in _GENERIC_HEADS)
+    out: list[str] = []
+    cap_next = True
+    for i, w in enumerate(words):
+        if w in _ACRONYMS:
+            out.append(w)
+            cap_next = False
+            continue
+        cap = i == 0 or (not generic and (i == head_len or cap_next))
+        out.append(w[:1] + w[1:].lower() if cap else w.lower())
+        cap_next = i >= head_len and w.lower() in ("và", "-", "–")
+    return " ".join(out)
+
+
+def _split_area(name: str) -> tuple[str | None, tuple[str, str]]:
+    """ "ỦY BAN NHÂN DÂN XÃ HÀM TÂN" → ("ỦY BAN NHÂN DÂN", ("xã", "HÀM TÂN"))."""
+    m = _AREA_RE.search(name)
+    if not m:
+        return None, ("", "")
+    kind = next(v for k, v in _AREA_KINDS if k == m.group(1).upper())
+    return name[: m.start()].strip(), (kind, m.group(2).strip())
+
+
+def is_title_line(text: str) -> bool:
+    t = re.sub(r"\s+", " ", text).strip().rstrip(":").strip()
+    return t.isupper() and any(t == k or (t.startswith(k + " ") and len(t) < 60) for k in _DOC_TITLES)
+
+
+def _is_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 2 and sum(c.isupper() for c in letters) / len(letters) >= 0.8
+
+
+def parse(lines: list[str], limit: int = 40) -> Letterhead:
+    """Letterhead fields from the first lines of a document (in extraction order)."""
+    lh = Letterhead()
+    fragments: list[str] = []
+    number_pending = False
+    for idx, raw in enumerate(lines[:limit]):
+        t = re.sub(r"\s+", " ", normalize(raw)).strip()
+        if not t:
+            continue
+        if is_title_line(t):
+            lh.title_index = idx
+            break
+        if t.startswith(("Kính gửi", "Căn cứ")):
+            lh.title_index = idx
+            break
+        t = _NATION_RE.sub(" ", t)
+        t = _MOTTO_RE.sub(" ", t)
+        if not lh.number_code:
+            m2 = _NUMBER_RE.search(t)
+            if m2 and (m2.group(1) or m2.group(2) or t[m2.start() :].strip().startswith("Số")):
+                num, code = m2.group(1) or "", (m2.group(2) or "").rstrip(".,;")
+                if code:
+                    lh.number_code = code
+                    lh.doc_number = f"{num}/{code}" if num else ""
+                else:
+                    lh.doc_number = num
+                    number_pending = True
+                t = (t[: m2.start()] + " " + t[m2.end() :]).strip()
+        if not lh.date:
+            m = _PLACE_DATE_RE.search(t)
+            if m:
+                lh.place = _clean_place(m.group("place"))
+                lh.date = _iso(m.group("d"), m.group("m"), m.group("y"))
+                t = (t[: m.start()] + " " + t[m.end() :]).strip()
+        if number_pending and not lh.number_code:
+            m3 = _CODE_RE.search(t)
+            if m3:
+                code = m3.group(1).rstrip(".,;")
+                lh.number_code = code
+                lh.doc_number = f"{lh.doc_number}/{code}" if lh.doc_number else ""
+                number_pending = False
+                t = (t[: m3.start()] + " " + t[m3.end() :]).strip()
+        t = _RULE_RE.sub(" ", t).strip()
+        if t and _is_upper(t) and not _PLACE_DATE_RE.search(t):
+            fragments.append(t)
+    if number_pending and not lh.number_code:
+        lh.doc_number = ""
+    units = _units(fragments)
+    _assign(lh, units)
+    return lh
+
+
+def _clean_place(place: str) -> str:
+    words = place.split()
+    # a merged line can put the left column before the place: keep the capitalised tail
+    while len(words) > 1 and ((words[0].isupper() and len(words[0]) > 1) or not words[0][:1].isupper()):
+        words = words[1:]
+    return " ".join(words)
+
+
+def _iso(d: str, m: str, y: str) -> str:
+    if not (d.strip().isdigit() and m.strip().isdigit()):
+        return ""
+    di, mi, yi = int(d), int(m), int(y)
+    if 1 <= di <= 31 and 1 <= mi <= 12 and 1945 <= yi <= 2100:
+        return f"{yi:04d}-{mi:02d}-{di:02d}"
+    return ""
+
+
+def _starts_with_head(words: list[str]) -> bool:
+    up = [w.upper() for w in words]
+    return any(up[: len(h.split())] == h.split() for h in _BODY_HEADS)
+
+
+def _units(fragments: list[str]) -> list[str]:
+    """Letterhead lines → bodies: ["UBND TỈNH BÌNH THUẬN", "SỞ TÀI CHÍNH"].
+
+    A body starts on a line that starts with a kind of body ("SỞ", "TRUNG TÂM", …); a line
+    that does not ("XÃ HÀM TÂN", "MÔI TRƯỜNG") continues the body above. Inside one line,
+    "UBND TỈNH X SỞ Y" (both columns' bodies merged) is split before the second body."""
+    units: list[str] = []
+    for frag in fragments:
+        words = frag.split()
+        if not words:
+            continue
+        prev = units[-1] if units else ""
+        incomplete = prev.upper() in _GENERIC_HEADS or prev.endswith(("VÀ", "-", "–", "&"))
+        if units and (incomplete or not _starts_with_head(words)):
+            units[-1] = f"{prev} {frag}"
+        else:
+            units.append(frag)
+    out: list[str] = []
+    for u in units:
+        out.extend(_split_merged(u))
+    return out
+
+
+def _split_merged(unit: str) -> list[str]:
+    words = unit.split()
+    if not _is_generic(words):
+        return [unit]
+    for i in range(2, len(words)):
+        if words[i].upper() in _INLINE_HEADS and _split_area(" ".join(words[:i]))[0] is not None:
+            return [" ".join(words[:i]), " ".join(words[i:])]
+    return [unit]
+
+
+def _is_generic(words: list[str]) -> bool:
+    text = " ".join(words).upper()
+    return text.startswith(("UBND", "HĐND", *_GENERIC_HEADS))
+
+
+def _assign(lh: Letterhead, units: list[str]) -> None:
+    if not units:
+        return
+    issuer = units[-1]
+    parent = units[-2] if len(units) >= 2 else ""
+    lh.issuer = sentence_case(_expand(issuer))
+    lh.issuer_parent = sentence_case(_expand(parent)) if parent else ""
+    for unit in (issuer, parent):
+        if not unit:
+            continue
+        head, (kind, area) = _split_area(_expand(unit))
+        if head is None or not area:
+            continue
+        name = " ".join(w[:1] + w[1:].lower() for w in area.split())
+        lh.area_level, lh.area_name = kind, name
+        break
+
+
+def _expand(unit: str) -> str:
+    return re.sub(r"^UBND\b", "ỦY BAN NHÂN DÂN", re.sub(r"^HĐND\b", "HỘI ĐỒNG NHÂN DÂN", unit.strip()))
+
+
+def is_commune_level(level: str) -> bool:
+    return level in _COMMUNE_LEVELS
+
+
+def is_district_level(level: str) -> bool:
+    return level in _DISTRICT_LEVELS

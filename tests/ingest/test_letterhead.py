@@ -1,0 +1,125 @@
+"""Letterhead parsing (Nghị định 30/2020): the shapes text extraction gives a two-column header."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from ingest.letterhead import parse, sentence_case
+
+pytestmark = pytest.mark.unit
+
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+
+
+def test_columns_merged_on_one_line_department_of_a_province() -> None:
+    lh = parse(
+        [
+            f"UBND TỈNH BÌNH THUẬN {NATION}",
+            f"SỞ TÀI CHÍNH {MOTTO}",
+            "Số: 329/BC-STC Bình Thuận, ngày 19 tháng 12 năm 2025",
+            "BÁO CÁO",
+            "Tình hình thu chi",
+            "Căn cứ Quyết định số 12/QĐ-UBND ngày 28/2/2025 của UBND xã Hàm Tân",
+        ]
+    )
+    assert (lh.issuer, lh.issuer_parent) == ("Sở Tài chính", "Ủy ban nhân dân tỉnh Bình Thuận")
+    assert (lh.area_level, lh.area_name) == ("tỉnh", "Bình Thuận")
+    assert (lh.doc_number, lh.date, lh.title_index) == ("329/BC-STC", "2025-12-19", 3)
+
+
+def test_number_split_from_its_code_by_the_other_column() -> None:
+    lh = parse(
+        [
+            "ỦY BAN NHÂN DÂN",
+            "XÃ HÀM TÂN",
+            "Số: 329",
+            NATION,
+            MOTTO,
+            "Hàm Tân, ngày 19 tháng 12 năm 2025",
+            "/BC-UBND",
+            "BÁO CÁO",
+        ]
+    )
+    assert (lh.issuer, lh.area_level, lh.area_name) == ("Ủy ban nhân dân xã Hàm Tân", "xã", "Hàm Tân")
+    assert (lh.doc_number, lh.date) == ("329/BC-UBND", "2025-12-19")
+
+
+def test_right_column_first() -> None:
+    lh = parse(
+        [
+            f"{NATION} ỦY BAN NHÂN DÂN",
+            "Độc lập – Tự do – Hạnh phúc TỈNH QUẢNG TRỊ",
+            "Quảng Trị, ngày 5 tháng 1 năm 2026 Số: 12/KH-UBND",
+            "KẾ HOẠCH",
+        ]
+    )
+    assert (lh.issuer, lh.area_level, lh.doc_number, lh.date) == (
+        "Ủy ban nhân dân tỉnh Quảng Trị",
+        "tỉnh",
+        "12/KH-UBND",
+        "2026-01-05",
+    )
+
+
+def test_nfd_fragments_and_blank_number_and_day() -> None:
+    lines = [
+        "UBND TI\u0309NH BI\u0300NH THUÂ\u0323N",
+        "TRUNG TÂM PHA \u0301T TRIÊ\u0309N QUY\u0303 ĐÂ\u0301T",
+        "Số:   /BC-TTPTQĐ",
+        "Phan Thiết, ngày  tháng 12 năm 2025",
+        "BÁO CÁO",
+    ]
+    lh = parse([unicodedata.normalize("NFD", x) for x in lines])
+    assert lh.issuer == "Trung tâm Phát triển quỹ đất"
+    assert (lh.area_level, lh.area_name) == ("tỉnh", "Bình Thuận")
+    assert (lh.doc_number, lh.number_code, lh.date) == ("", "BC-TTPTQĐ", "")
+
+
+@pytest.mark.parametrize(
+    ("lines", "issuer", "level", "area"),
+    [
+        (
+            ["HỘI ĐỒNG NHÂN DÂN", "PHƯỜNG PHÚ THỦY", "Số: 05/NQ-HĐND"],
+            "Hội đồng nhân dân phường Phú Thủy",
+            "phường",
+            "Phú Thủy",
+        ),
+        (
+            ["UBND HUYỆN HÀM TÂN", "PHÒNG TÀI CHÍNH - KẾ HOẠCH"],
+            "Phòng Tài chính - Kế hoạch",
+            "huyện",
+            "Hàm Tân",
+        ),
+        (
+            ["UBND TỈNH LÀO CAI", "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG"],
+            "Sở Nông nghiệp và Môi trường",
+            "tỉnh",
+            "Lào Cai",
+        ),
+        (["ỦY BAN NHÂN DÂN", "ĐẶC KHU PHÚ QUỐC"], "Ủy ban nhân dân đặc khu Phú Quốc", "đặc khu", "Phú Quốc"),
+        (["UỶ BAN NHÂN DÂN", "THỊ XÃ BỈM SƠN"], "Uỷ ban nhân dân thị xã Bỉm Sơn", "thị xã", "Bỉm Sơn"),
+        (["ỦY BAN NHÂN DÂN", "THÀNH PHỐ HÀ NỘI"], "Ủy ban nhân dân thành phố Hà Nội", "thành phố", "Hà Nội"),
+        (
+            ["ỦY BAN NHÂN DÂN", "THỊ TRẤN NGÃI GIAO"],
+            "Ủy ban nhân dân thị trấn Ngãi Giao",
+            "thị trấn",
+            "Ngãi Giao",
+        ),
+    ],
+)
+def test_issuer_at_every_level(lines: list[str], issuer: str, level: str, area: str) -> None:
+    lh = parse([*lines, "Nơi A, ngày 1 tháng 2 năm 2025", "BÁO CÁO"])
+    assert (lh.issuer, lh.area_level, lh.area_name) == (issuer, level, area)
+
+
+def test_nothing_past_the_title_is_read() -> None:
+    lh = parse(["BÁO CÁO", "Tình hình", "UBND xã Hàm Tân, ngày 28 tháng 2 năm 2025", "Số: 1/BC-UBND"])
+    assert (lh.issuer, lh.doc_number, lh.date) == ("", "", "")
+
+
+def test_sentence_case_keeps_mixed_case() -> None:
+    assert sentence_case("Sở Tài chính") == "Sở Tài chính"
+    assert sentence_case("VĂN PHÒNG HĐND VÀ UBND") == "Văn phòng HĐND và UBND"

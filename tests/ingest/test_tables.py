@@ -1,0 +1,36 @@
+"""Table rows read with their (possibly two-level) column headers."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.tables import render
+
+pytestmark = pytest.mark.unit
+
+
+def test_two_header_rows_with_a_spanning_cell() -> None:
+    grid = [
+        ["TT", "Chỉ tiêu", "ĐVT", "Năm 2024", None, "Tỷ lệ"],
+        [None, None, None, "Kế hoạch", "Thực hiện", None],
+        ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"],
+        ["1", "Thu ngân sách", "triệu đồng", "1.200", "1.350", "112,5%"],
+        ["2", "Hộ nghèo", "hộ", "40", "35", ""],
+    ]
+    t = render(grid)
+    assert t.header == ["TT", "Chỉ tiêu", "ĐVT", "Năm 2024 Kế hoạch", "Năm 2024 Thực hiện", "Tỷ lệ"]
+    assert t.rows == [
+        "TT: 1 | Chỉ tiêu: Thu ngân sách | ĐVT: triệu đồng | Năm 2024 Kế hoạch: 1.200 | "
+        "Năm 2024 Thực hiện: 1.350 | Tỷ lệ: 112,5%",
+        "TT: 2 | Chỉ tiêu: Hộ nghèo | ĐVT: hộ | Năm 2024 Kế hoạch: 40 | Năm 2024 Thực hiện: 35",
+    ]
+
+
+def test_continued_table_reuses_the_header_of_the_previous_page() -> None:
+    first = render([["Chỉ tiêu", "Kế hoạch", "Thực hiện"], ["Thu ngân sách", "10", "12"]])
+    cont = render([["Chi ngân sách", "8", "9"]], header=first.header)
+    assert cont.rows == ["Chỉ tiêu: Chi ngân sách | Kế hoạch: 8 | Thực hiện: 9"]
+
+
+def test_table_without_header_keeps_its_cells() -> None:
+    assert render([["Nơi nhận:", "CHỦ TỊCH"]]).rows == ["Nơi nhận: | CHỦ TỊCH"]
