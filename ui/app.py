@@ -20,28 +20,40 @@ from assistant.retrieval import Filters  # noqa: E402
 from ui import state  # noqa: E402
 from ui.chat import chat_page, sidebar_conversation_controls, sidebar_filters  # noqa: E402
 from ui.compare import compare_page  # noqa: E402
+from ui.evaluate import evaluate_page  # noqa: E402
 from ui.library import library_page  # noqa: E402
+from ui.page import chrome, remember_browser  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 VIEW_CHAT = "Hỏi đáp"
 VIEW_COMPARE = "So sánh phường/xã"
 VIEW_LIBRARY = "Thư viện báo cáo"
-VIEWS = [VIEW_CHAT, VIEW_COMPARE, VIEW_LIBRARY]
+VIEW_EVAL = "Kiểm định"
+VIEWS = [VIEW_CHAT, VIEW_COMPARE, VIEW_LIBRARY, VIEW_EVAL]
 
 
 def _login() -> None:
-    """Password box callback: compare in constant time, then forget the attempt."""
+    """Password box callback: throttled, compared in constant time, then forgotten."""
     attempt = str(st.session_state.get("admin_pw", ""))
     st.session_state["admin_pw"] = ""
+    if not attempt:
+        return
+    throttle = state.login_throttle()
+    wait = throttle.wait_seconds()
+    if wait > 0:
+        st.session_state["is_admin"] = False
+        st.session_state["admin_error"] = f"Đã nhập sai nhiều lần. Hãy thử lại sau {int(wait) + 1} giây."
+        return
     ok = state.check_password(state.get_settings(), attempt)
+    throttle.record(ok)
     st.session_state["is_admin"] = ok
-    st.session_state["admin_error"] = bool(attempt) and not ok
+    st.session_state["admin_error"] = "" if ok else "Mật khẩu không đúng."
 
 
 def _logout() -> None:
     st.session_state["is_admin"] = False
-    st.session_state["admin_error"] = False
+    st.session_state["admin_error"] = ""
 
 
 def sidebar_admin() -> None:
@@ -63,11 +75,27 @@ def sidebar_admin() -> None:
             help="Nhập mật khẩu rồi nhấn Enter để nạp hoặc xoá báo cáo.",
         )
         if st.session_state.get("admin_error"):
-            sb.error("Mật khẩu không đúng.")
+            sb.error(str(st.session_state["admin_error"]))
+
+
+def _restore_last_conversation() -> None:
+    """A reload (a new session in a known browser) reopens the newest conversation."""
+    if st.session_state.get("restored"):
+        return
+    st.session_state["restored"] = True
+    bid = state.browser_id()
+    if not st.session_state.get("browser_known"):
+        remember_browser(bid)
+        return
+    earlier = state.conversation_store().list(bid)
+    if earlier and not state.turns():
+        state.open_conversation(earlier[0].conversation_id)
+        st.session_state.pop("close_sidebar", None)
 
 
 def main() -> None:
     st.set_page_config(page_title="Trợ lý Báo cáo", page_icon="📊", layout="wide")
+    chrome()
     st.sidebar.title("Trợ lý Báo cáo")
     st.sidebar.caption("Hỏi đáp có trích dẫn trên báo cáo kinh tế - xã hội của phường/xã")
     try:
@@ -76,24 +104,15 @@ def main() -> None:
     except Exception as exc:
         log.exception("cannot open the index")
         st.error(
-            "Không mở được chỉ mục báo cáo hoặc mô hình nhúng. "
+            "Không mở được kho báo cáo hoặc mô hình ngôn ngữ. "
             "Hãy kiểm tra cấu hình (BAOCAO_DATA_DIR, BAOCAO_EMBEDDING_MODEL, BAOCAO_CHROMA_HOST) "
             f"rồi tải lại trang. Chi tiết: {type(exc).__name__}."
         )
         st.stop()
         return
-
-    view = st.sidebar.radio(
-        "Chức năng",
-        VIEWS,
-        key="view",
-        label_visibility="collapsed",
-        captions=[
-            "Hỏi về số liệu, nhiệm vụ trong báo cáo",
-            "Đặt các phường/xã cạnh nhau",
-            "Các báo cáo đã nạp",
-        ],
-    )
+    _restore_last_conversation()
+    # navigation at the top of the page: visible on a phone without opening the sidebar
+    view = st.radio("Chức năng", VIEWS, key="view", horizontal=True, label_visibility="collapsed")
     if view == VIEW_CHAT:
         filters = sidebar_filters(assistant)
         controls = st.sidebar.empty()
@@ -104,8 +123,10 @@ def main() -> None:
     sidebar_admin()
     if view == VIEW_COMPARE:
         compare_page(assistant, Filters())
-    else:
+    elif view == VIEW_LIBRARY:
         library_page(assistant, settings)
+    else:
+        evaluate_page(assistant, settings)
 
 
 main()

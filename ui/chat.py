@@ -1,4 +1,4 @@
-"""Chat page: filters, conversation history, streamed answers with citations."""
+"""Chat page: filters, the conversation, answers with citations, exports, earlier conversations."""
 
 from __future__ import annotations
 
@@ -12,55 +12,48 @@ from assistant.retrieval import Filters
 from assistant.service import INVALID_NOTE, Assistant
 from assistant.types import AnswerRecord
 from ui import state
-from ui.citations import record_markdown, render_record
-from ui.render import plain_markdown, stream_escaped
+from ui.citations import render_record
+from ui.export import DOCX_MIME, conversation_docx, conversation_markdown
+from ui.page import close_sidebar_on_phone, copy_button
+from ui.render import answer_markdown, plain_markdown, stream_escaped
 
 log = logging.getLogger(__name__)
 
 EMPTY_INDEX_HELP = (
-    "Chỉ mục chưa có báo cáo nào. Để thêm báo cáo:\n\n"
+    "Chưa có báo cáo nào. Để thêm báo cáo:\n\n"
     "- chạy lệnh `python -m ingest add <thư mục>` (ví dụ `python -m ingest add data/reports`), hoặc\n"
     "- đăng nhập quản trị ở thanh bên rồi tải tệp lên trong mục **Thư viện báo cáo**."
 )
-EXAMPLES = [
-    "Thu ngân sách phường Xương Giang năm 2023 ước đạt bao nhiêu?",
-    "Phường Ngô Quyền có bao nhiêu hộ nghèo?",
-    "So sánh tỷ lệ gia đình văn hóa năm 2023 giữa Xương Giang và Ngô Quyền",
-]
 
 
 def sidebar_filters(assistant: Assistant) -> Filters:
-    """Ward / document type / year filters (from what the index holds)."""
+    """Ward / document type / year filters (from what the reports hold)."""
     docs = assistant.index.list_documents()
     wards = assistant.known_wards()
     doc_types = sorted({d.doc_type for d in docs if d.doc_type})
     years = sorted({y for d in docs for y in d.years}, reverse=True)
     sb = st.sidebar
     sb.subheader("Bộ lọc")
-    sel_wards = sb.multiselect(
+    sel_wards = sb.pills(
         "Phường/xã",
         wards,
+        selection_mode="multi",
         key="f_wards",
         format_func=lambda w: f"{assistant.ward_kind(w)} {w}",
-        placeholder="Tất cả phường/xã",
+        on_change=_filter_chosen,
     )
-    sel_types = sb.multiselect("Loại văn bản", doc_types, key="f_types", placeholder="Tất cả loại văn bản")
-    sel_years = sb.multiselect("Năm", years, key="f_years", placeholder="Tất cả các năm")
-    return Filters(list(sel_wards), list(sel_types), [int(y) for y in sel_years])
+    sel_types = sb.pills(
+        "Loại văn bản", doc_types, selection_mode="multi", key="f_types", on_change=_filter_chosen
+    )
+    sel_years = sb.pills("Năm", years, selection_mode="multi", key="f_years", on_change=_filter_chosen)
+    return Filters(list(sel_wards or []), list(sel_types or []), [int(y) for y in sel_years or []])
 
 
-def conversation_markdown(assistant: Assistant) -> str:
-    parts = [
-        "# Trợ lý Báo cáo — hội thoại",
-        f"_Xuất lúc {datetime.now().strftime('%H:%M %d/%m/%Y')}_",
-        "",
-    ]
-    for t in state.turns():
-        parts.append(record_markdown(t.question, t.record, assistant))
-    return "\n".join(parts)
+def _filter_chosen() -> None:
+    st.session_state["close_sidebar"] = True
 
 
-def _filters_caption(f: Filters, assistant: Assistant) -> str:
+def filters_caption(f: Filters, assistant: Assistant) -> str:
     bits = []
     if f.wards:
         bits.append(", ".join(f"{assistant.ward_kind(w)} {w}" for w in f.wards))
@@ -98,9 +91,53 @@ def _ask_streaming(
             refused=True,
             notes=["error"],
         )
-    with slot.container():
-        render_record(rec, assistant, key=key)
+    slot.empty()
     return rec
+
+
+def _ask_example(question: str) -> None:
+    st.session_state["pending_question"] = question
+
+
+def example_buttons(assistant: Assistant, key: str) -> None:
+    for i, ex in enumerate(assistant.example_questions()):
+        st.button(ex, key=f"{key}-ex{i}", on_click=_ask_example, args=(ex,), icon=":material/chat:")
+
+
+def render_turn(assistant: Assistant, question: str, rec: AnswerRecord, key: str) -> None:
+    if rec.mode == "social":
+        first = rec.answer.split("\n\n")[0]
+        st.markdown(answer_markdown(first))
+        st.markdown("Bạn có thể hỏi, ví dụ:")
+        example_buttons(assistant, key)
+        return
+    render_record(rec, assistant, key=key)
+    if INVALID_NOTE in rec.notes or "error" in rec.notes:
+        return
+    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="center")
+    with c1:
+        copy_button(key)
+    one = [(question, rec)]
+    c2.download_button(
+        "Word",
+        data=conversation_docx(one, assistant.ward_kind, title="Trợ lý Báo cáo — câu trả lời"),
+        file_name="cau-tra-loi.docx",
+        mime=DOCX_MIME,
+        on_click="ignore",
+        key=f"{key}-docx",
+        icon=":material/description:",
+        help="Tải câu trả lời này (kèm nguồn trích dẫn) dạng Word",
+    )
+    c3.download_button(
+        "Markdown",
+        data=conversation_markdown(one, assistant.ward_kind),
+        file_name="cau-tra-loi.md",
+        mime="text/markdown",
+        on_click="ignore",
+        key=f"{key}-md",
+        icon=":material/download:",
+        help="Tải câu trả lời này dạng văn bản Markdown",
+    )
 
 
 def chat_page(assistant: Assistant, filters: Filters) -> None:
@@ -109,26 +146,25 @@ def chat_page(assistant: Assistant, filters: Filters) -> None:
     if empty:
         st.info(EMPTY_INDEX_HELP)
     else:
-        st.caption(plain_markdown(assistant.coverage_text()))
-    cap = _filters_caption(filters, assistant)
+        st.caption(plain_markdown(assistant.coverage_text().replace("Chỉ mục hiện có", "Đang có")))
+    cap = filters_caption(filters, assistant)
     if cap:
-        st.caption(plain_markdown(cap))
+        st.info(plain_markdown(cap), icon=":material/filter_alt:")
 
     cid = state.conversation_id()
     history = state.turns()
-    # read the input first (it is pinned to the bottom wherever it is called)
-    question = st.chat_input("Nhập câu hỏi về báo cáo…", disabled=empty, key="chat_q")
+    typed = st.chat_input("Nhập câu hỏi về báo cáo…", disabled=empty, key="chat_q")
+    question = typed if typed is not None else st.session_state.pop("pending_question", None)
     if not history and not empty and question is None:
-        st.markdown("Hãy đặt câu hỏi về các báo cáo kinh tế - xã hội, ví dụ:")
-        for ex in EXAMPLES:
-            st.markdown("- " + plain_markdown(ex))
+        st.markdown("Hãy đặt câu hỏi về các báo cáo kinh tế - xã hội, hoặc bấm một câu hỏi mẫu:")
+        example_buttons(assistant, "start")
     for i, t in enumerate(history):
         with st.chat_message("user"):
             st.markdown(plain_markdown(t.question))
         with st.chat_message("assistant"):
-            render_record(t.record, assistant, key=f"t{cid}-{i}")
+            render_turn(assistant, t.question, t.record, key=f"t{cid[:8]}-{i}")
 
-    if question is not None:
+    if question is not None and not empty:
         with st.chat_message("user"):
             st.markdown(plain_markdown(question))
         with st.chat_message("assistant"):
@@ -137,15 +173,25 @@ def chat_page(assistant: Assistant, filters: Filters) -> None:
                 question,
                 [t.question for t in history if INVALID_NOTE not in t.record.notes],
                 filters,
-                key=f"t{cid}-{len(history)}",
+                key=f"t{cid[:8]}-{len(history)}",
             )
+            render_turn(assistant, question, rec, key=f"t{cid[:8]}-{len(history)}")
         if "error" not in rec.notes:
             history.append(state.Turn(question, rec))
+            state.save_conversation()
+    if st.session_state.pop("close_sidebar", False):
+        close_sidebar_on_phone()
+
+
+def _when(ts: float) -> str:
+    return datetime.fromtimestamp(ts).strftime("%d/%m/%Y %H:%M")
 
 
 def sidebar_conversation_controls(slot: st.delta_generator.DeltaGenerator, assistant: Assistant) -> None:
-    """'New conversation' + Markdown download (filled after the turn is processed)."""
+    """New conversation, exports, and this browser's earlier conversations."""
+    turns = [(t.question, t.record) for t in state.turns()]
     with slot.container():
+        st.subheader("Hội thoại")
         st.button(
             "Hội thoại mới",
             on_click=state.clear_conversation,
@@ -154,13 +200,39 @@ def sidebar_conversation_controls(slot: st.delta_generator.DeltaGenerator, assis
             icon=":material/add_comment:",
         )
         st.download_button(
+            "Tải hội thoại (Word)",
+            data=conversation_docx(turns, assistant.ward_kind) if turns else b"",
+            file_name="hoi-thoai-tro-ly-bao-cao.docx",
+            mime=DOCX_MIME,
+            on_click="ignore",
+            disabled=not turns,
+            width="stretch",
+            key="download_conv_docx",
+            icon=":material/description:",
+        )
+        st.download_button(
             "Tải hội thoại (Markdown)",
-            data=conversation_markdown(assistant),
+            data=conversation_markdown(turns, assistant.ward_kind) if turns else "",
             file_name="hoi-thoai-tro-ly-bao-cao.md",
             mime="text/markdown",
             on_click="ignore",
-            disabled=not state.turns(),
+            disabled=not turns,
             width="stretch",
             key="download_conv",
             icon=":material/download:",
         )
+        earlier = state.conversation_store().list(state.browser_id())
+        if earlier:
+            st.caption("Hội thoại trước trên trình duyệt này")
+            current = state.conversation_id()
+            for s in earlier[:20]:
+                title = s.title if len(s.title) <= 60 else s.title[:57] + "…"
+                st.button(
+                    f"{title} · {_when(s.updated)}",
+                    key=f"conv-{s.conversation_id}",
+                    on_click=state.open_conversation,
+                    args=(s.conversation_id,),
+                    width="stretch",
+                    type="primary" if s.conversation_id == current else "secondary",
+                    icon=":material/history:",
+                )

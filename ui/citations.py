@@ -10,6 +10,7 @@ import streamlit as st
 
 from assistant.service import INVALID_NOTE, Assistant
 from assistant.types import AnswerRecord, Citation
+from ui.format import direct_answer, document_label, evidence_text, format_date, readable_source
 from ui.render import answer_markdown, escape_md, passage_markdown, plain_markdown
 
 log = logging.getLogger(__name__)
@@ -19,14 +20,6 @@ LLM_REJECTED_MESSAGE = (
     "Câu trả lời của mô hình ngôn ngữ không qua được kiểm tra trích dẫn; đang dùng câu trả lời trích xuất."
 )
 RELATED_LABEL = "Đoạn liên quan (không phải câu trả lời)"
-
-
-def format_date(iso: str) -> str:
-    try:
-        y, m, d = iso.split("-")
-        return f"{int(d)}/{int(m)}/{y}"
-    except ValueError:
-        return iso
 
 
 def is_llm_down(note: str) -> bool:
@@ -51,18 +44,6 @@ def render_notes(rec: AnswerRecord) -> None:
             st.caption(plain_markdown(note))
 
 
-def document_label(c: Citation) -> str:
-    """ "Báo cáo số 137/BC-UBND ngày 30/11/2023" (without the long title)."""
-    if not (c.doc_type or c.doc_number or c.date):
-        return c.document
-    out = c.doc_type or "Văn bản"
-    if c.doc_number:
-        out += f" số {c.doc_number}"
-    if c.date:
-        out += f" ngày {format_date(c.date)}"
-    return out
-
-
 def citation_label(c: Citation, assistant: Assistant | None, prefix: str = "") -> str:
     kind = assistant.ward_kind(c.ward) if assistant else ""
     where = f"{kind} {c.ward}".strip()
@@ -70,12 +51,17 @@ def citation_label(c: Citation, assistant: Assistant | None, prefix: str = "") -
 
 
 def render_citation(c: Citation, assistant: Assistant | None, key: str, prefix: str = "") -> None:
-    with st.expander(citation_label(c, assistant, prefix), expanded=False):
+    # opened again after a rerun when its "Xem toàn bộ mục" is on (the box stays open in place)
+    with st.expander(
+        citation_label(c, assistant, prefix), expanded=bool(st.session_state.get(f"{key}-section"))
+    ):
         kind = assistant.ward_kind(c.ward) if assistant else "Địa bàn"
         meta = [f"{kind.capitalize()}: {c.ward}", "Văn bản: " + c.document]
+        if c.date:
+            meta.append(f"ngày {format_date(c.date)}")
         if c.page is not None:
             meta.append(f"trang {c.page}")
-        if c.source:
+        if readable_source(c.source):
             meta.append(f"tệp {c.source}")
         st.caption(plain_markdown(" · ".join(meta)))
         if c.section:
@@ -158,18 +144,7 @@ def render_comparison(rec: AnswerRecord, assistant: Assistant | None, chart: boo
     rest = [ln for ln in lines[1:] if not ln.lstrip().startswith("|")]
     if intro:
         st.markdown(answer_markdown(intro[0]))
-    st.dataframe(
-        comparison_frame(rec, assistant),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Địa bàn": st.column_config.TextColumn(width="small"),
-            "Số liệu": st.column_config.TextColumn(width="small"),
-            "Nội dung báo cáo": st.column_config.TextColumn(width="large"),
-            "Nguồn": st.column_config.TextColumn(width="small"),
-        },
-    )
-    # the same rows side by side, in full (table cells are cut to one line)
+    # one card per ward, in full (they stack on a phone)
     cols = st.columns(max(1, len(rec.comparison)))
     for col, r in zip(cols, rec.comparison, strict=False):
         ward = str(r.get("ward", ""))
@@ -213,7 +188,12 @@ def render_record(rec: AnswerRecord, assistant: Assistant | None, key: str, char
     elif rec.refused:
         st.warning(answer_markdown(rec.answer), icon=":material/search_off:")
     else:
-        st.markdown(answer_markdown(rec.answer))
+        direct = direct_answer(rec)
+        if direct:
+            st.markdown("##### " + answer_markdown(direct))
+        evidence = evidence_text(rec)
+        if evidence:
+            st.markdown(answer_markdown(evidence))
     if rec.rewritten_question:
         st.caption("Câu hỏi được hiểu là: " + plain_markdown(rec.rewritten_question))
     render_notes(rec)
@@ -231,31 +211,8 @@ def render_record(rec: AnswerRecord, assistant: Assistant | None, key: str, char
                 kind = assistant.ward_kind(c.ward) if assistant else ""
                 st.markdown(
                     "**"
-                    + plain_markdown(f"{kind} {c.ward} — {c.document}".strip())
+                    + plain_markdown(f"{kind} {c.ward} — {document_label(c)}".strip())
                     + "**  \n"
                     + (plain_markdown(c.section) if c.section else "")
                 )
                 st.markdown(escape_md(c.text))
-
-
-def record_markdown(question: str, rec: AnswerRecord, assistant: Assistant | None) -> str:
-    """Plain Markdown export of one turn (for the download button; not rendered here)."""
-    out = [f"## Hỏi: {question}", "", rec.answer.strip(), ""]
-    if rec.citations:
-        out.append("### Nguồn trích dẫn")
-        for c in rec.citations:
-            kind = assistant.ward_kind(c.ward) if assistant else ""
-            out.append(f"- [{c.n}] {kind} {c.ward} — {c.document}".replace("  ", " "))
-            if c.section:
-                out.append(f"  - Mục: {c.section}")
-            if c.quote:
-                out.append(f"  - Trích: “{' '.join(c.quote.split())}”")
-            if c.source:
-                out.append(f"  - Tệp: {c.source}")
-        out.append("")
-    if rec.refused and rec.related:
-        out.append("### Đoạn liên quan (không phải câu trả lời)")
-        for c in rec.related:
-            out.append(f"- {c.ward} — {c.document}: {' '.join(c.text.split())[:300]}")
-        out.append("")
-    return "\n".join(out)

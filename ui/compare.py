@@ -29,7 +29,7 @@ def compare_page(assistant: Assistant, filters: Filters) -> None:
     st.title("So sánh giữa các phường/xã")
     wards = assistant.known_wards()
     if len(wards) < 2:
-        st.info("Cần báo cáo của ít nhất hai phường/xã trong chỉ mục để so sánh.")
+        st.info("Cần báo cáo của ít nhất hai phường/xã để so sánh.")
         return
     st.caption(
         "Chọn các phường/xã và nội dung cần so sánh; mỗi ô trong bảng là câu trích từ báo cáo của địa bàn đó."

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from assistant.service import Assistant
@@ -18,7 +17,7 @@ from baocao.settings import Settings
 from ingest.models import DocumentMeta
 from ui import state
 from ui.chat import EMPTY_INDEX_HELP
-from ui.citations import format_date
+from ui.format import format_date, format_datetime, readable_source
 from ui.render import plain_markdown
 
 log = logging.getLogger(__name__)
@@ -35,27 +34,36 @@ class FileResult:
     detail: str = ""
 
 
-def documents_frame(assistant: Assistant, docs: list[DocumentMeta]) -> pd.DataFrame:
-    rows = []
-    for d in docs:
-        try:
-            chunks: Any = assistant.index.chunk_count(d.doc_id)
-        except Exception:
-            chunks = None
-        rows.append(
-            {
-                "Phường/xã": d.ward_full,
-                "Loại": d.doc_type,
-                "Số": d.doc_number or "—",
-                "Ngày": format_date(d.date) if d.date else "—",
-                "Số đoạn": chunks,
-                "Năm": ", ".join(map(str, d.years)),
-                "Tiêu đề": d.title,
-                "Nạp lúc": d.ingested_at.replace("T", " ").replace("+00:00", " UTC") if d.ingested_at else "",
-                "Tệp": d.source,
-            }
-        )
-    return pd.DataFrame(rows)
+def document_card(assistant: Assistant, d: DocumentMeta) -> None:
+    """One report as a card (readable on a phone: nothing is cut)."""
+    with st.container(border=True):
+        st.markdown("**" + plain_markdown(f"{d.ward_full} — {d.label}") + "**")
+        if d.title:
+            st.markdown(plain_markdown(d.title))
+        bits = []
+        if d.doc_number:
+            bits.append(f"Số: {d.doc_number}")
+        if d.date:
+            bits.append(f"Ngày ban hành: {format_date(d.date)}")
+        if d.years:
+            bits.append("Năm nói tới: " + ", ".join(map(str, d.years)))
+        if d.ingested_at:
+            bits.append(f"Nạp ngày {format_datetime(d.ingested_at)}")
+        if readable_source(d.source):
+            bits.append(f"Tệp: {d.source}")
+        st.caption(plain_markdown(" · ".join(bits)))
+
+
+def documents_rows(docs: list[DocumentMeta]) -> list[dict[str, Any]]:
+    return [
+        {
+            "ward": d.ward_full,
+            "label": d.label,
+            "date": format_date(d.date) if d.date else "",
+            "title": d.title,
+        }
+        for d in docs
+    ]
 
 
 def _safe_name(name: str) -> str:
@@ -98,31 +106,42 @@ def ingest_upload(
         return FileResult(name, f"Lỗi: không nạp được tệp {name} ({type(exc).__name__}).", False)
     status = STATUS_VI.get(result.status, result.status)
     meta = parsed.metadata
-    return FileResult(name, status, True, f"{meta.ward_full} — {meta.label} ({result.chunks} đoạn)")
+    return FileResult(name, status, True, f"{meta.ward_full} — {meta.label}")
+
+
+def _doc_name(d: DocumentMeta) -> str:
+    return f"{d.ward_full} — {d.label}"
 
 
 def _remove(doc_id: str) -> None:
-    """Button callback: remove a document (runs before the script reruns)."""
+    """Confirm-button callback: remove the chosen report (admin only, after confirmation)."""
+    st.session_state["rm_pending"] = None
     if not state.is_admin(state.get_settings()):
-        return
-    if not st.session_state.get("rm_confirm"):
-        st.session_state["rm_message"] = ("warning", "Hãy đánh dấu ô xác nhận trước khi xoá.")
         return
     assistant = state.current_assistant()
     try:
         removed = assistant.index.remove_document(doc_id)
     except Exception:
         log.exception("remove failed")
-        st.session_state["rm_message"] = ("error", "Không xoá được báo cáo; chỉ mục không thay đổi.")
+        st.session_state["rm_message"] = ("error", "Không xoá được báo cáo; không có gì thay đổi.")
         return
-    st.session_state["rm_confirm"] = False
+    st.session_state["rm_n"] = int(st.session_state.get("rm_n", 0)) + 1  # a fresh, empty selector
     if removed is None:
-        st.session_state["rm_message"] = ("warning", "Báo cáo không còn trong chỉ mục.")
+        st.session_state["rm_message"] = ("warning", "Báo cáo này không còn trong kho.")
     else:
-        st.session_state["rm_message"] = (
-            "success",
-            f"Đã xoá: {removed.ward_full} — {removed.label} ({removed.source}).",
-        )
+        try:
+            assistant.index.refresh_lexical()
+        except Exception:
+            log.exception("lexical refresh failed")
+        st.session_state["rm_message"] = ("success", f"Đã xoá: {_doc_name(removed)}.")
+
+
+def _ask_confirmation(doc_id: str | None) -> None:
+    st.session_state["rm_pending"] = doc_id
+
+
+def _cancel() -> None:
+    st.session_state["rm_pending"] = None
 
 
 def remove_section(assistant: Assistant, docs: list[DocumentMeta]) -> None:
@@ -135,18 +154,39 @@ def remove_section(assistant: Assistant, docs: list[DocumentMeta]) -> None:
         st.caption("Không có báo cáo nào để xoá.")
         return
     by_id = {d.doc_id: d for d in docs}
-    doc_id = st.selectbox(
+    by_name = {f"{_doc_name(d)} ({d.doc_id[:6]})": d.doc_id for d in docs}
+    chosen = st.selectbox(
         "Báo cáo cần xoá",
-        list(by_id),
-        key="rm_doc",
-        format_func=lambda i: f"{by_id[i].ward_full} — {by_id[i].label} ({by_id[i].source})",
+        list(by_name),
+        index=None,
+        key=f"rm_doc-{int(st.session_state.get('rm_n', 0))}",
+        placeholder="Chọn báo cáo cần xoá…",
     )
-    st.checkbox("Tôi xác nhận xoá báo cáo này khỏi chỉ mục (không hoàn tác được)", key="rm_confirm")
+    doc_id = by_name.get(chosen) if chosen else None
+    pending = st.session_state.get("rm_pending")
+    if pending and pending in by_id and pending == doc_id:
+        with st.container(border=True):
+            st.warning(
+                plain_markdown(f"Xoá hẳn báo cáo «{_doc_name(by_id[pending])}»? Không hoàn tác được."),
+                icon=":material/warning:",
+            )
+            c1, c2 = st.columns(2)
+            c1.button(
+                "Xoá báo cáo này",
+                type="primary",
+                key="rm_confirm_go",
+                on_click=_remove,
+                args=(pending,),
+                icon=":material/delete:",
+            )
+            c2.button("Huỷ", key="rm_cancel", on_click=_cancel)
+        return
     st.button(
-        "Xoá báo cáo",
+        "Xoá báo cáo…",
         type="secondary",
         key="rm_go",
-        on_click=_remove,
+        disabled=doc_id is None,
+        on_click=_ask_confirmation,
         args=(doc_id,),
         icon=":material/delete:",
     )
@@ -172,7 +212,7 @@ def upload_section(assistant: Assistant, settings: Settings) -> None:
         key=f"uploader-{n}",
         max_upload_size=max(1, math.ceil(settings.max_file_mb)),
     )
-    if st.button("Nạp vào chỉ mục", type="primary", key="up_go", icon=":material/upload_file:"):
+    if st.button("Nạp báo cáo", type="primary", key="up_go", icon=":material/upload_file:"):
         if not files:
             st.warning("Hãy chọn ít nhất một tệp.")
             return
@@ -198,17 +238,9 @@ def library_page(assistant: Assistant, settings: Settings) -> None:
     if not docs:
         st.info(EMPTY_INDEX_HELP)
     else:
-        st.caption(f"{len(docs)} báo cáo trong chỉ mục.")
-        st.dataframe(
-            documents_frame(assistant, docs),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "Tiêu đề": st.column_config.TextColumn(width="medium"),
-                "Số đoạn": st.column_config.NumberColumn(width="small"),
-                "Năm": st.column_config.TextColumn(width="small"),
-            },
-        )
+        st.caption(f"Đang có {len(docs)} báo cáo.")
+        for d in docs:
+            document_card(assistant, d)
     if state.is_admin(settings):
         st.divider()
         upload_section(assistant, settings)

@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import logging
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,8 @@ import streamlit as st
 from assistant.service import Assistant
 from assistant.types import AnswerRecord
 from baocao.settings import Settings, load_settings
+from ui.page import COOKIE
+from ui.store import ConversationStore, StoredTurn, new_id, valid_id
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,41 @@ def admin_configured(settings: Settings) -> bool:
     return bool(settings.admin_password and settings.admin_password.get_secret_value().strip())
 
 
+class Throttle:
+    """Failed admin logins slow everyone down: after ``free`` failures in a row each further
+    attempt waits ``base * 2**n`` seconds (capped), whatever the browser session."""
+
+    def __init__(self, free: int = 3, base: float = 5.0, cap: float = 300.0) -> None:
+        self.free, self.base, self.cap = free, base, cap
+        self.failures = 0
+        self.blocked_until = 0.0
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, now: float | None = None) -> float:
+        with self._lock:
+            return max(0.0, self.blocked_until - (time.monotonic() if now is None else now))
+
+    def record(self, ok: bool, now: float | None = None) -> None:
+        with self._lock:
+            if ok:
+                self.failures, self.blocked_until = 0, 0.0
+                return
+            self.failures += 1
+            if self.failures >= self.free:
+                delay = min(self.cap, self.base * 2 ** (self.failures - self.free))
+                self.blocked_until = (time.monotonic() if now is None else now) + delay
+            log.warning("admin password rejected (%d failed attempts in a row)", self.failures)
+
+
+@st.cache_resource(show_spinner=False)
+def _throttle(fingerprint: str) -> Throttle:
+    return Throttle()
+
+
+def login_throttle() -> Throttle:
+    return _throttle(config_fingerprint())
+
+
 def check_password(settings: Settings, attempt: str) -> bool:
     if not admin_configured(settings) or not attempt:
         return False
@@ -106,8 +145,51 @@ def turns() -> list[Turn]:
 
 def clear_conversation() -> None:
     st.session_state["turns"] = []
-    st.session_state["conversation_id"] = st.session_state.get("conversation_id", 0) + 1
+    st.session_state["conversation_id"] = new_id()
 
 
-def conversation_id() -> int:
-    return int(st.session_state.get("conversation_id", 0))
+def conversation_id() -> str:
+    if "conversation_id" not in st.session_state:
+        st.session_state["conversation_id"] = new_id()
+    return str(st.session_state["conversation_id"])
+
+
+def open_conversation(conversation_id: str) -> None:
+    """Button callback: show an earlier conversation of this browser."""
+    store, bid = conversation_store(), browser_id()
+    turns = store.load(bid, conversation_id)
+    if turns:
+        st.session_state["turns"] = [Turn(t.question, t.record) for t in turns]
+        st.session_state["conversation_id"] = conversation_id
+        st.session_state["close_sidebar"] = True
+
+
+def save_conversation() -> None:
+    turns_ = turns()
+    if not turns_:
+        return
+    try:
+        conversation_store().save(
+            browser_id(), conversation_id(), [StoredTurn(t.question, t.record) for t in turns_]
+        )
+    except (OSError, ValueError):
+        log.exception("cannot save the conversation")
+
+
+# this browser ----------------------------------------------------------------------------
+
+
+def browser_id() -> str:
+    """This browser's id: from its cookie, else a new one (the page then sets the cookie)."""
+    if "browser_id" not in st.session_state:
+        try:
+            cookie = st.context.cookies.get(COOKIE)
+        except Exception:  # no browser (AppTest)
+            cookie = None
+        st.session_state["browser_id"] = cookie if valid_id(cookie) else new_id()
+        st.session_state["browser_known"] = valid_id(cookie)
+    return str(st.session_state["browser_id"])
+
+
+def conversation_store() -> ConversationStore:
+    return ConversationStore(get_settings().data_dir / "conversations")

@@ -48,8 +48,12 @@ def test_ward_swap_in_many_wordings(followup: str) -> None:
 
 
 def test_unit_word_follows_the_ward() -> None:
-    assert "xã Đức Giang" in last(["Tổng vốn đầu tư công phường Xương Giang năm 2023 là bao nhiêu?", "Còn Đức Giang?"])
-    std = last(["Tổng vốn đầu tư công phường Xương Giang năm 2023 là bao nhiêu?", "thế bên Hương Sơn thì sao"])
+    assert "xã Đức Giang" in last(
+        ["Tổng vốn đầu tư công phường Xương Giang năm 2023 là bao nhiêu?", "Còn Đức Giang?"]
+    )
+    std = last(
+        ["Tổng vốn đầu tư công phường Xương Giang năm 2023 là bao nhiêu?", "thế bên Hương Sơn thì sao"]
+    )
     assert "thị trấn Hương Sơn" in std and "phường Hương Sơn" not in std
 
 
@@ -69,7 +73,9 @@ def test_same_period_last_year() -> None:
 
 
 def test_period_swap() -> None:
-    std = last(["Thu ngân sách 6 tháng đầu năm 2023 của phường Ngô Quyền đạt bao nhiêu?", "Còn quý III thì sao?"])
+    std = last(
+        ["Thu ngân sách 6 tháng đầu năm 2023 của phường Ngô Quyền đạt bao nhiêu?", "Còn quý III thì sao?"]
+    )
     assert std == "Thu ngân sách quý III 2023 của phường Ngô Quyền đạt bao nhiêu?"
 
 
@@ -97,7 +103,9 @@ def test_head_word_replaces_its_own_phrase() -> None:
 
 
 def test_indicator_anaphor_carries_the_topic() -> None:
-    std = last(["Tỷ lệ hộ dùng nước sạch phường Xương Giang năm 2023 là bao nhiêu?", "Còn chỉ tiêu đó ở Ngô Quyền?"])
+    std = last(
+        ["Tỷ lệ hộ dùng nước sạch phường Xương Giang năm 2023 là bao nhiêu?", "Còn chỉ tiêu đó ở Ngô Quyền?"]
+    )
     assert std == "Tỷ lệ hộ dùng nước sạch phường Ngô Quyền năm 2023 là bao nhiêu?"
 
 
@@ -115,7 +123,10 @@ def test_a_complete_question_starts_fresh() -> None:
     )
     assert turns[-1] == ("complete", "Thu ngân sách phường Xương Giang năm 2023 ước đạt bao nhiêu?")
     t = understand(
-        "Thu ngân sách năm 2023 ước đạt bao nhiêu?", ["Tỷ lệ hộ nghèo phường Xương Giang?"], KNOWN, kind_of=kind
+        "Thu ngân sách năm 2023 ước đạt bao nhiêu?",
+        ["Tỷ lệ hộ nghèo phường Xương Giang?"],
+        KNOWN,
+        kind_of=kind,
     )
     assert t.kind == "complete" and not t.context_tokens  # same place, no earlier topic
     assert t.standalone == "Thu ngân sách phường Xương Giang năm 2023 ước đạt bao nhiêu?"
@@ -125,7 +136,9 @@ def test_an_explicit_filter_wins_over_context() -> None:
     script = ["Thu ngân sách phường Xương Giang năm 2023 ước đạt bao nhiêu?", "Năm sau thì sao?"]
     std = last(script, filter_wards=("Ngô Quyền",))
     assert "Ngô Quyền" in std and "Xương Giang" not in std
-    t = understand("Tỷ lệ hộ nghèo là bao nhiêu?", script[:1], KNOWN, filter_wards=["Ngô Quyền"], kind_of=kind)
+    t = understand(
+        "Tỷ lệ hộ nghèo là bao nhiêu?", script[:1], KNOWN, filter_wards=["Ngô Quyền"], kind_of=kind
+    )
     assert t.wards == ["Ngô Quyền"] and "Xương Giang" not in t.standalone
 
 
@@ -166,7 +179,9 @@ def test_social_turns_skip_in_history() -> None:
     assert std == "Số hộ nghèo phường Xương Giang năm 2023?"
 
 
-@pytest.mark.parametrize("text", ["xin chào", "Chào bạn!", "cảm ơn nhiều ạ", "cam on ban", "hi", "Bạn là ai?"])
+@pytest.mark.parametrize(
+    "text", ["xin chào", "Chào bạn!", "cảm ơn nhiều ạ", "cam on ban", "hi", "Bạn là ai?"]
+)
 def test_social(text: str) -> None:
     assert is_social(text)
     assert understand(text, [], KNOWN).kind == "social"
