@@ -1,47 +1,49 @@
-"""Ward comparison: answer the same topic for each ward and lay the answers side by side."""
+"""Ward comparisons and trends from the indicator table.
+
+``compare(question, wards, answer_for, ward_kind, table)``: the question's topic is mapped to
+one indicator (``assistant.indicators.resolve_indicator``); each ward's figures of exactly
+that indicator are taken from the table — same kind (result/estimate before target) and the
+same year where the wards share one — and laid side by side, each with its citation and its
+"as of" (document, date, kind). A ward whose reports lack the indicator is said to lack it;
+differing units, bases, years, kinds or document dates are stated; two different figures
+for one ward and year are both shown, each cited, with a sentence saying they differ.
+Trend questions ("… qua các năm") list every year of every report of a ward.
+
+When the topic maps to no indicator of the table, each ward's answer is quoted as found
+(``answer_for``) without a headline figure: a figure is shown only when it is the asked one.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
+from assistant.indicators import KIND_LABELS, Asked, figures_for, resolve_indicator
 from assistant.types import AnswerRecord, Citation
 from baocao.vntext import fold
+from ingest.indicators import IndicatorRecord, measure_of
 
 _COMPARE_WORDS_RE = re.compile(
     r"\b(so sánh|so sanh|giữa|giua|hai phường|hai phuong|hai xã|các phường|cac phuong|phường nào|phuong nao|"
     r"xã nào|nơi nào|bên nào|cao hơn|thấp hơn|nhiều hơn|ít hơn|cao hon|thap hon|nhieu hon|it hon|chênh lệch|"
-    r"của|cua|và|va|với|voi|hay|hai|các|cac|phường|phuong|xã|khác nhau thế nào|khác nhau|thế nào|ra sao)\b",
+    r"của|cua|và|va|với|voi|hay|hai|các|cac|phường|phuong|xã|khác nhau thế nào|khác nhau|thế nào|ra sao|"
+    r"qua các năm|qua cac nam|các năm|từng năm|theo năm|xu hướng|diễn biến|biến động)\b",
     re.IGNORECASE,
 )
-_NUM_RE = re.compile(
-    r"(\d{1,3}(?:\.\d{3})+|\d+(?:,\d+)?)\s*(%|tỷ|triệu|nghìn|đồng|đ\b|hộ|người|ha)?", re.IGNORECASE
+_TREND_RE = re.compile(
+    r"qua (?:các|cac) năm|qua (?:các|cac) nam|(?:các|từng|theo) năm|xu hướng|diễn biến|biến động qua|"
+    r"từ năm \d{4} đến|(?:19|20)\d\d\s*[-–đến]+\s*(?:19|20)\d\d",
+    re.IGNORECASE,
 )
-_SCALE = {"tỷ": 1e9, "triệu": 1e6, "nghìn": 1e3}
+_PLAN_ASKED = re.compile(r"kế hoạch|chỉ tiêu|mục tiêu|phấn đấu|dự kiến|giao", re.IGNORECASE)
+_CHANGE_ASKED = re.compile(r"so với|cùng kỳ|tăng bao nhiêu|giảm bao nhiêu", re.IGNORECASE)
+_RESULT_KINDS = ("thực hiện", "ước thực hiện")
+MAX_PER_WARD = 3
 
 
-@dataclass
-class Figure:
-    text: str
-    value: float
-    unit: str
-
-
-def parse_figures(text: str) -> list[Figure]:
-    out = []
-    for m in _NUM_RE.finditer(text):
-        raw, unit = m.group(1), (m.group(2) or "").lower()
-        if re.fullmatch(r"(19|20)\d\d", raw) and not unit:
-            continue  # a year, not a figure
-        value = float(raw.replace(".", "").replace(",", "."))
-        if unit in _SCALE:
-            value *= _SCALE[unit]
-            unit = "đồng"
-        if unit == "đ":
-            unit = "đồng"
-        out.append(Figure(m.group(0).strip(), value, unit))
-    return out
+def is_trend(question: str) -> bool:
+    return bool(_TREND_RE.search(question))
 
 
 def topic_of(question: str, wards: list[str]) -> str:
@@ -49,17 +51,58 @@ def topic_of(question: str, wards: list[str]) -> str:
     for w in wards:
         q = re.sub(r"(?:phường|phuong|xã|xa)?\s*" + re.escape(w), " ", q, flags=re.IGNORECASE)
         q = re.sub(re.escape(fold(w)), " ", q, flags=re.IGNORECASE)
+    q = re.sub(r"\b(?:năm\s+)?(?:19|20)\d\d\b", " ", q)
     q = _COMPARE_WORDS_RE.sub(" ", q)
     return re.sub(r"\s+", " ", q).strip(" ?.,")
 
 
-def pick_figure(answer_quote: str, prefer_percent: bool) -> Figure | None:
-    figs = parse_figures(answer_quote)
-    if prefer_percent:
-        pct = [f for f in figs if f.unit == "%"]
-        if pct:
-            return pct[0]
-    return figs[0] if figs else None
+def _years_in(question: str) -> list[int]:
+    return [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", question)]
+
+
+def as_of(r: IndicatorRecord) -> str:
+    """ "ước thực hiện năm 2023 — Kế hoạch ngày 30/8/2023"."""
+    year = f" năm {r.year}" if r.year else ""
+    if r.period and r.period != "năm":
+        year = f" {r.period}" + (f" {r.year}" if r.year and str(r.year) not in r.period else "")
+    return f"{KIND_LABELS.get(r.kind, r.kind)}{year} — {r.document}"
+
+
+def _pick(recs: list[IndicatorRecord], question: str, year: int | None) -> list[IndicatorRecord]:
+    """One ward's figures for the comparison: the wanted kind and year, distinct values."""
+    if not _CHANGE_ASKED.search(question):
+        recs = [r for r in recs if r.kind != "so sánh kỳ trước"] or recs
+    kinds = ("kế hoạch",) if _PLAN_ASKED.search(question) else _RESULT_KINDS
+    preferred = [r for r in recs if r.kind in kinds] or recs
+    if year is not None:
+        same_year = [r for r in preferred if r.year == year]
+        # a year the question names is kept strictly: another year's figure is not an answer
+        preferred = same_year if (same_year or _years_in(question)) else preferred
+    if preferred and year is None:
+        latest = max((r.year or 0) for r in preferred)
+        preferred = [r for r in preferred if (r.year or 0) == latest]
+    out: list[IndicatorRecord] = []
+    for r in preferred:
+        if all(abs(r.value - o.value) > 1e-9 or r.unit != o.unit for o in out):
+            out.append(r)
+    return out[:MAX_PER_WARD]
+
+
+def _target_year(by_ward: dict[str, list[IndicatorRecord]], question: str) -> int | None:
+    asked = _years_in(question)
+    if asked:
+        return asked[0]
+    years: dict[int, int] = {}
+    for recs in by_ward.values():
+        for y in {r.year for r in recs if r.year}:
+            years[y] = years.get(y, 0) + 1
+    if not years:
+        return None
+    return max(years, key=lambda y: (years[y], y))  # the year most wards report, latest on ties
+
+
+def _fmt_value(r: IndicatorRecord) -> str:
+    return r.value_text
 
 
 def compare(
@@ -67,14 +110,181 @@ def compare(
     wards: list[str],
     answer_for: Callable[[str, str], AnswerRecord],
     ward_kind: Callable[[str], str],
+    table: Callable[[], list[IndicatorRecord]] | None = None,
 ) -> AnswerRecord:
-    """``answer_for(topic_question, ward)`` answers for one ward (ward filter applied)."""
+    """``answer_for(topic_question, ward)`` answers for one ward (fallback without a table)."""
     topic = topic_of(question, wards) or question
-    prefer_pct = bool(re.search(r"tỷ lệ|tỉ lệ|ty le|%", question, re.IGNORECASE))
+    records = [r for r in (table() if table else []) if r.ward in wards]
+    asked = resolve_indicator(topic, records) if records else None
+    if asked is None:
+        return _quote_compare(question, topic, wards, answer_for, ward_kind)
+    by_ward = {w: figures_for(asked, [r for r in records if r.ward == w], topic) for w in wards}
+    if is_trend(question):
+        return _trend(question, asked, wards, by_ward, ward_kind)
+    year = _target_year(by_ward, question)
+    chosen = {w: _pick(recs, question, year) for w, recs in by_ward.items()}
+    return _table_answer(question, asked, wards, chosen, ward_kind)
+
+
+def _citation(n: int, r: IndicatorRecord) -> Citation:
+    return Citation(
+        n=n,
+        ward=r.ward,
+        document=r.document,
+        section=r.section,
+        text=r.text,
+        source=r.source,
+        doc_id=r.doc_id,
+        chunk_id=r.chunk_id,
+        date=r.doc_date,
+        page=r.page,
+        quote=r.text,
+    )
+
+
+def _row(r: IndicatorRecord, n: int) -> dict[str, Any]:
+    return {
+        "ward": r.ward,
+        "refused": False,
+        "indicator": r.indicator,
+        "quote": r.text,
+        "figure": r.value_text,
+        "value": r.value,
+        "unit": r.unit,
+        "year": r.year,
+        "kind": r.kind,
+        "base": r.base,
+        "document": r.document,
+        "doc_date": r.doc_date,
+        "as_of": as_of(r),
+        "citations": [f"[{n}]"],
+    }
+
+
+def _table_answer(
+    question: str,
+    asked: Asked,
+    wards: list[str],
+    chosen: dict[str, list[IndicatorRecord]],
+    ward_kind: Callable[[str], str],
+) -> AnswerRecord:
+    citations: list[Citation] = []
+    rows: list[dict[str, Any]] = []
+    table = ["| Địa bàn | Số liệu | Thời điểm, loại số liệu | Nguồn |", "|---|---|---|---|"]
+    notes: list[str] = []
+    for w in wards:
+        name = f"{ward_kind(w)} {w}"
+        recs = chosen.get(w) or []
+        if not recs:
+            rows.append({"ward": w, "refused": True, "indicator": asked.indicator})
+            table.append(f"| {name} | Báo cáo không nêu | — | — |")
+            notes.append(f"Báo cáo của {name} không nêu số liệu về {asked.indicator}.")
+            continue
+        for r in recs:
+            n = len(citations) + 1
+            citations.append(_citation(n, r))
+            rows.append(_row(r, n))
+            table.append(f"| {name} | {_fmt_value(r)} | {as_of(r)} | [{n}] |")
+        if len(recs) > 1:
+            listed = "; ".join(
+                f"{r.value_text} [{rows[-len(recs) + i]['citations'][0][1:-1]}]" for i, r in enumerate(recs)
+            )
+            notes.append(f"Báo cáo của {name} nêu {len(recs)} số liệu khác nhau cho chỉ tiêu này ({listed}).")
+    shown = [r for recs in chosen.values() for r in recs]
+    parts = [f"So sánh {asked.indicator} theo số liệu trích từ báo cáo của từng địa bàn:", "", *table, ""]
+    parts += _differences(shown, wards, chosen, ward_kind)
+    parts += [s for s in notes]
+    refused = not shown
+    return AnswerRecord(
+        question=question,
+        answer="\n".join(p for p in parts if p is not None).rstrip(),
+        refused=refused,
+        citations=citations,
+        mode="comparison",
+        comparison=rows,
+    )
+
+
+def _differences(
+    shown: list[IndicatorRecord],
+    wards: list[str],
+    chosen: dict[str, list[IndicatorRecord]],
+    ward_kind: Callable[[str], str],
+) -> list[str]:
+    """The ranking when the figures are comparable; otherwise what makes them differ."""
+    out: list[str] = []
+    single = {w: recs[0] for w, recs in chosen.items() if len(recs) == 1}
+    if len(shown) < 2:
+        return out
+    units = {measure_of(r.unit) + ":" + r.unit for r in shown}
+    if len(units) > 1:
+        out.append(
+            "Các số liệu không cùng đơn vị ("
+            + ", ".join(sorted({r.unit or "không đơn vị" for r in shown}))
+            + ") nên không so sánh trực tiếp được."
+        )
+    bases = {r.base for r in shown}
+    if len(bases) > 1:
+        out.append(
+            "Các tỷ lệ được tính trên cơ sở khác nhau ("
+            + "; ".join(f"{ward_kind(r.ward)} {r.ward}: {r.base or 'không nêu'}" for r in shown)
+            + ")."
+        )
+    dates = {r.doc_date for r in shown}
+    kinds = {r.kind for r in shown}
+    years = {r.year for r in shown}
+    if len(dates) > 1 or len(kinds) > 1 or len(years) > 1:
+        out.append(
+            "Lưu ý: số liệu không cùng thời điểm hoặc loại — "
+            + "; ".join(f"{ward_kind(r.ward)} {r.ward}: {as_of(r)}" for r in shown)
+            + "."
+        )
+    if len(single) >= 2 and len(units) == 1 and len(bases) == 1 and len(kinds) == 1 and len(years) == 1:
+        ranked = sorted(single.items(), key=lambda kv: -kv[1].value)
+        hi, lo = ranked[0], ranked[-1]
+        if hi[1].value == lo[1].value:
+            out.append(f"Các địa bàn có cùng mức {hi[1].value_text}.")
+        else:
+            out.append(
+                f"Theo số liệu trích dẫn, {ward_kind(hi[0])} {hi[0]} ({hi[1].value_text}) cao hơn "
+                f"{ward_kind(lo[0])} {lo[0]} ({lo[1].value_text})."
+            )
+    return out
+
+
+def _trend(
+    question: str,
+    asked: Asked,
+    wards: list[str],
+    by_ward: dict[str, list[IndicatorRecord]],
+    ward_kind: Callable[[str], str],
+) -> AnswerRecord:
+    """Every year of every report: one row per ward, year and kind."""
+    chosen: dict[str, list[IndicatorRecord]] = {}
+    for w in wards:
+        recs = [r for r in by_ward.get(w, []) if r.kind != "so sánh kỳ trước"] or by_ward.get(w, [])
+        seen: dict[tuple[int | None, str], IndicatorRecord] = {}
+        for r in sorted(recs, key=lambda r: (r.year or 0, r.kind)):
+            seen.setdefault((r.year, r.kind), r)
+        chosen[w] = list(seen.values())
+    rec = _table_answer(question, asked, wards, {w: v for w, v in chosen.items()}, ward_kind)
+    rec.answer = rec.answer.replace("So sánh", "Diễn biến", 1)
+    for row in rec.comparison:
+        row["trend"] = True
+    return rec
+
+
+def _quote_compare(
+    question: str,
+    topic: str,
+    wards: list[str],
+    answer_for: Callable[[str, str], AnswerRecord],
+    ward_kind: Callable[[str], str],
+) -> AnswerRecord:
+    """No indicator of the table matches: each ward's answer quoted, no headline figure."""
     citations: list[Citation] = []
     rows: list[dict[str, object]] = []
     table = ["| Địa bàn | Nội dung báo cáo | Nguồn |", "|---|---|---|"]
-    figures: dict[str, Figure] = {}
     missing: list[str] = []
     for w in wards:
         kind = ward_kind(w)
@@ -92,42 +302,18 @@ def compare(
         quote = " ".join(c.quote for c in rec.citations if c.quote) or rec.citations[0].text
         cell = re.sub(r"\s+", " ", quote).replace("|", "/")
         table.append(f"| {kind} {w} | {cell} | {' '.join(ns)} |")
-        fig = pick_figure(quote, prefer_pct)
-        if fig:
-            figures[w] = fig
-        rows.append(
-            {
-                "ward": w,
-                "refused": False,
-                "quote": quote,
-                "figure": fig.text if fig else "",
-                "value": fig.value if fig else None,
-                "unit": fig.unit if fig else "",
-                "citations": ns,
-            }
-        )
+        rows.append({"ward": w, "refused": False, "quote": quote, "figure": "", "value": None, "unit": "",
+                     "citations": ns})  # fmt: skip
     parts = [f"So sánh theo báo cáo của từng địa bàn ({topic}):", "", *table]
-    if len(figures) >= 2:
-        units = {f.unit for f in figures.values()}
-        if len(units) == 1:
-            ranked = sorted(figures.items(), key=lambda kv: -kv[1].value)
-            hi, lo = ranked[0], ranked[-1]
-            if hi[1].value == lo[1].value:
-                parts.append(f"\nHai địa bàn có cùng mức {hi[1].text}.")
-            else:
-                parts.append(
-                    f"\nTheo số liệu trích dẫn, {ward_kind(hi[0])} {hi[0]} ({hi[1].text}) cao hơn "
-                    f"{ward_kind(lo[0])} {lo[0]} ({lo[1].text})."
-                )
-        else:
-            parts.append("\nCác số liệu không cùng đơn vị/chỉ tiêu nên không so sánh trực tiếp được.")
+    parts.append(
+        "\nKhông tìm thấy một chỉ tiêu định lượng chung để so sánh; dưới đây là nội dung từng báo cáo."
+    )
     for w in missing:
-        parts.append(f"\nBáo cáo của {ward_kind(w)} {w} không nêu số liệu này.")
-    refused = len(missing) == len(wards)
+        parts.append(f"\nBáo cáo của {ward_kind(w)} {w} không nêu nội dung này.")
     return AnswerRecord(
         question=question,
         answer="\n".join(parts),
-        refused=refused,
+        refused=len(missing) == len(wards),
         citations=citations,
         mode="comparison",
         comparison=rows,

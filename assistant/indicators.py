@@ -147,45 +147,51 @@ def resolve_indicator(topic: str, table: list[IndicatorRecord]) -> Asked | None:
     fkey = f" {fold(norm(topic))} "
     present = {r.indicator for r in table}
     rate = wants_rate(topic)
-    best: tuple[int, int, str, str] | None = None
+    best: tuple[int, int, int, str, str] | None = None
     for e in catalogue():
         alias = e.alias
-        if f" {alias} " not in key and f" {fold(alias)} " not in fkey:
+        pos = key.find(f" {alias} ")
+        if pos < 0:
+            pos = fkey.find(f" {fold(alias)} ")
+        if pos < 0:
             continue
         if rate and e.measure not in ("percent", "any"):
             continue
-        if not rate and e.measure == "percent" and not re.search(r"tỷ lệ|tỉ lệ|ty le|%", e.alias):
-            # "số hộ nghèo" rather than "tỷ lệ hộ nghèo" unless a rate is asked for
-            score_penalty = 1
-        else:
-            score_penalty = 0
-        cand = (int(e.indicator in present), len(alias) - 5 * score_penalty, e.indicator, e.measure)
-        if best is None or cand[:2] > best[:2]:
+        # "số hộ nghèo" rather than "tỷ lệ hộ nghèo" unless a rate is asked for
+        penalty = int(not rate and e.measure == "percent")
+        # the head of a Vietnamese noun phrase comes first: "lượng rác thu gom khi ra quân"
+        cand = (int(e.indicator in present) - penalty, -pos, len(alias), e.indicator, e.measure)
+        if best is None or cand[:3] > best[:3]:
             best = cand
     if best:
-        return Asked(best[2], best[3], True)
+        return Asked(best[3], best[4], True)
     # outside the catalogue: the table's own phrase sharing the most words with the topic
     want = _words(topic)
     if not want:
         return None
     scored = []
     for name in present:
-        have = _words(name)
+        context = " ".join({name, *(r.phrase for r in table if r.indicator == name)})
+        have = _words(context)
         if not have:
             continue
         overlap = len(want & have)
         if overlap and overlap / len(want) >= 0.6:
-            scored.append((overlap / len(want | have), name))
+            scored.append((overlap / len(want), -len(_words(name) - want), name))
     if not scored:
         return None
-    name = max(scored)[1]
+    name = max(scored)[2]
     units = {measure_of(r.unit) for r in table if r.indicator == name}
     return Asked(name, units.pop() if len(units) == 1 else "any", False)
 
 
-def figures_for(asked: Asked, table: list[IndicatorRecord]) -> list[IndicatorRecord]:
+def figures_for(asked: Asked, table: list[IndicatorRecord], topic: str = "") -> list[IndicatorRecord]:
     """Records of exactly this indicator whose measure fits the question."""
     out = [r for r in table if r.indicator == asked.indicator]
+    # "nhiều chương trình hơn": the figures counting what the question counts
+    key = f" {indicator_key(topic)} "
+    named = [r for r in out if r.unit and f" {indicator_key(r.unit)} " in key]
+    out = named or out
     if asked.measure != "any":
         fitting = [r for r in out if measure_of(r.unit) == asked.measure]
         if fitting:

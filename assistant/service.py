@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.answer import LIST_MAX, Pick, compose, is_heading_line, refusal, score_sentences, term_weights
-from assistant.compare import compare
+from assistant.compare import compare, is_trend
 from assistant.conversation import understand
 from assistant.query import QueryInfo, analyse, contains_cue
 from assistant.retrieval import Filters, HybridRetriever, Mode
@@ -19,6 +19,7 @@ from assistant.types import AnswerRecord, Passage
 from baocao.settings import Settings
 from baocao.vntext import fold, nfc
 from vectorstore.index import Index
+from vectorstore.indicator_store import IndicatorFilter
 
 log = logging.getLogger(__name__)
 
@@ -176,10 +177,10 @@ class Assistant:
             rec = refusal(
                 info, self.coverage_text(), [], f"Các báo cáo hiện có không có thông tin về {names}"
             )
-        elif info.is_comparison:
+        elif info.is_comparison or is_trend(resolved):
             targets = (
                 info.wards
-                if len(info.wards) >= 2
+                if len(info.wards) >= 2 or (info.wards and not info.is_comparison)
                 else [w for w in known if not filters.wards or w in filters.wards]
             )
             if len(targets) > MAX_COMPARE_WARDS:
@@ -199,6 +200,7 @@ class Assistant:
                 targets,
                 lambda q, w: self._single(q, Filters([w], filters.doc_types, filters.years)),
                 self.ward_kind,
+                lambda: self.index.indicator_table().query(IndicatorFilter(wards=targets)),
             )
         else:
             f = Filters(wards or [], list(filters.doc_types), list(filters.years))

@@ -15,20 +15,31 @@ sentence around each one:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import BaseModel
 
 from baocao.vntext import match_key
+from ingest import numbers
 from ingest.models import SIGNATURE_HEADING, Chunk, DocumentMeta, ParsedDocument
 from ingest.numbers import DATA, Figure, find_figures
 from ingest.sentences import split_sentences as _split
 
-# bump when extraction changes: stored records are rebuilt
-EXTRACTOR_VERSION = "indicators-1"
+
+def _fingerprint() -> str:
+    """Changes with the extraction code or data: stored records are then rebuilt."""
+    h = hashlib.sha256()
+    for f in sorted([Path(__file__), Path(numbers.__file__), *DATA.glob("*.tsv")]):
+        h.update(f.read_bytes())
+    return "indicators-" + h.hexdigest()[:12]
+
+
+EXTRACTOR_VERSION = _fingerprint()
 
 KINDS = ("thực hiện", "ước thực hiện", "kế hoạch", "so sánh kỳ trước")
 
@@ -63,6 +74,7 @@ class Entry:
     indicator: str
     measure: str
     alias: str  # normalised
+    nouns: frozenset[str] = frozenset()  # what a count of this indicator counts (empty: anything)
 
 
 def norm(text: str) -> str:
@@ -76,10 +88,14 @@ def catalogue() -> tuple[Entry, ...]:
     for line in (DATA / "indicators.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        topic, indicator, measure, aliases = (p.strip() for p in line.split("\t")[:4])
+        cells = [p.strip() for p in line.split("\t")]
+        topic, indicator, measure, aliases = cells[:4]
+        nouns = frozenset(
+            n.strip().lower() for n in (cells[4] if len(cells) > 4 else "").split("|") if n.strip()
+        )
         for a in {indicator, *aliases.split("|")}:
             if a.strip():
-                out.append(Entry(topic, indicator, measure, norm(a)))
+                out.append(Entry(topic, indicator, measure, norm(a), nouns))
     return tuple(sorted(out, key=lambda e: -len(e.alias)))
 
 
@@ -93,23 +109,31 @@ def measure_of(unit: str) -> str:
     return "count" if unit else "any"
 
 
-def _fits(entry: Entry, measure: str) -> bool:
+def _fits(entry: Entry, measure: str, unit: str = "") -> bool:
+    if entry.measure == "count" and measure == "count" and entry.nouns and unit:
+        return unit.lower() in entry.nouns  # "66 lượt người" is not a number of schools
     if entry.measure == "any" or measure == "any":
         return True
     return entry.measure == measure
 
 
-def match_catalogue(phrase: str, measure: str) -> Entry | None:
+# an alias further than this many words before the figure names something else
+MAX_GAP_WORDS = 10
+
+
+def match_catalogue(phrase: str, measure: str, unit: str = "", max_gap: int | None = None) -> Entry | None:
     """The catalogue entry whose alias ends nearest to the end of ``phrase`` (longest on ties)."""
     key = f" {norm(phrase)} "
     best: tuple[int, int, Entry] | None = None
     for e in catalogue():
-        if not _fits(e, measure):
+        if not _fits(e, measure, unit):
             continue
         pos = key.rfind(f" {e.alias} ")
         if pos < 0:
             continue
         end = pos + len(e.alias) + 1
+        if max_gap is not None and len(key[end:].split()) > max_gap:
+            continue
         cand = (end, len(e.alias), e)
         if best is None or cand[:2] > best[:2]:
             best = cand
@@ -227,6 +251,38 @@ def _content(words: str) -> str:
     return " ".join(toks).strip(" ,:-–")
 
 
+_NOT_NOUN_START = frozenset(
+    [
+        "so",
+        "kế",
+        "đạt",
+        "và",
+        "với",
+        "bằng",
+        "của",
+        "cho",
+        "tại",
+        "là",
+        "được",
+        "tăng",
+        "giảm",
+        "trong",
+        "đến",
+    ]
+)
+
+
+def _right_noun_phrase(sentence: str, end: int) -> str:
+    """ "93% gia đình đạt danh hiệu văn hóa": the words after a figure up to punctuation (≤ 8)."""
+    rest = sentence[end:]
+    cut = re.split(r"[,;:()=.]", rest, maxsplit=1)[0]
+    cut = re.sub(r"^\s*trở\s+lên\b", "", cut, flags=re.IGNORECASE)  # "95% trở lên số hộ …"
+    words = cut.split()
+    if not words or words[0].lower() in _NOT_NOUN_START:
+        return ""
+    return " ".join(words[:8])
+
+
 def _right_phrase(sentence: str, end: int) -> str:
     rest = sentence[end:]
     m = _RIGHT_STOP.search(" " + rest + " ")
@@ -289,27 +345,46 @@ def _period(sentence: str) -> str:
     return " ".join(m.group(0).split()) if m else "năm"
 
 
+_GIVEN_TO = re.compile(
+    r"\b(?:cho|đến|tặng|trao|thăm|hỗ trợ|cấp|giúp|chi trả|phát)(?:\s+\S+){0,2}\s*$", re.IGNORECASE
+)
+
+
 def _name(
-    f: Figure, left: str, label: str, right: str, prev: str | None, prev_phrase: str, heading: str, base: str
+    f: Figure,
+    left: str,
+    label: str,
+    right: str,
+    prev: str | None,
+    prev_phrase: str,
+    heading: str,
+    base: str,
+    right_long: str = "",
 ) -> tuple[str, str, Entry | None]:
     """(indicator, phrase, catalogue entry) for one figure."""
     measure = measure_of(f.unit)
     if measure == "percent" and base:
         measure = "any"  # "đạt 104,4% so với kế hoạch": a ratio of the money/count indicator
+    after = right_long or right
     unit_phrase = (
-        f"{f.unit} {right}".strip() if measure == "count" and not right.startswith(f.unit) else right
+        f"{f.unit} {after}".strip() if measure == "count" and not after.startswith(f.unit) else after
     )
-    for phrase in (left, unit_phrase, label):
-        if phrase:
-            e = match_catalogue(phrase, measure)
+    # "hỗ trợ gạo cho 02 hộ nghèo": the households helped, not the number of poor households
+    given = bool(_GIVEN_TO.search(left))
+    for phrase, gap in ((left, MAX_GAP_WORDS), (unit_phrase, None), (label, None)):
+        if phrase and not (given and phrase is unit_phrase):
+            e = match_catalogue(phrase, measure, f.unit, gap)
             if e:
                 return e.indicator, phrase, e
     left_c, label_c = _content(left), _content(label)
     if measure == "count":
         named = right if right.startswith(f.unit) else f"{f.unit} {right}".strip()
-        if left_c and len(left_c.split()) <= 8 and not right:
+        if given and left_c:
+            named = " ".join([*left_c.split()[-6:], f.unit])
+        elif left_c and len(left_c.split()) <= 8 and not right:
             named = f"{f.unit} {left_c}" if len(left_c.split()) <= 3 else left_c
-        return named, named, None
+        context = " ".join([*left_c.split()[-6:], f.unit, *right.split()]).strip()
+        return named, context, None
     if left_c:
         return " ".join(left_c.split()[-8:]), left_c, None
     if prev:
@@ -348,7 +423,15 @@ def extract_sentence(sentence: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, o
         right = _right_phrase(sentence, f.end)
         base = _base(sentence, f)
         indicator, phrase, entry = _name(
-            f, left, label, right, prev_indicator, prev_phrase, ctx.heading, base
+            f,
+            left,
+            label,
+            right,
+            prev_indicator,
+            prev_phrase,
+            ctx.heading,
+            base,
+            _right_noun_phrase(sentence, f.end),
         )
         kind = _kind(sentence[cs : f.start] + " " + label, left_full, base, f, ctx)
         if f.approx == "/" and prev_indicator:

@@ -195,6 +195,10 @@ def _fallback_unit(text: str, pos: int) -> str:
     return m.group(1)
 
 
+# a level or grade: "mức 1, 2", "cấp độ 3", "loại 1" (a number with a unit after these is a figure)
+_ORDINAL_BEFORE = re.compile(r"\b(?:mức|cấp|loại|hạng|bậc|giải)\s*$", re.IGNORECASE)
+
+
 def _skip(sentence: str, m: re.Match[str], end: int) -> bool:
     """True when the number has a role other than a quantity (see the module docstring)."""
     ns, ne = m.start("num"), m.end("num")
@@ -210,12 +214,18 @@ def _skip(sentence: str, m: re.Match[str], end: int) -> bool:
             return True  # a date "27/7/1947", "1/2023" or a document number "128/NQ-CP"
         if _glued(sentence, m.start("den"), den_end):
             return True
+        num, den = parse_number(m.group("num")), parse_number(m.group("den"))
+        if not _unit_after(sentence, end)[0] and den <= 12 and den < num <= 31 and num == int(num):
+            return True  # "27/7", "Quảng trường 3/2": a day/month, never more done than planned
+
     elif _YEAR_RE.fullmatch(m.group("num")):
         if m.group("hi") and _YEAR_RE.fullmatch(m.group("hi")):
             return True  # "2021-2025"
         if not _unit_after(sentence, end)[0]:
             return True  # a year
     unit = _unit_after(sentence, end)[0]
+    if not unit and _ORDINAL_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()]):
+        return True
     if _NOT_VALUE_AFTER.match(sentence[end:]) and unit not in ("%", "‰"):
         return True
     return not unit and _proper_name_before(sentence, m.start())

@@ -21,6 +21,7 @@ from ui import state  # noqa: E402
 from ui.chat import chat_page, sidebar_conversation_controls, sidebar_filters  # noqa: E402
 from ui.compare import compare_page  # noqa: E402
 from ui.evaluate import evaluate_page  # noqa: E402
+from ui.indicators import indicators_page  # noqa: E402
 from ui.library import library_page  # noqa: E402
 from ui.page import chrome, remember_browser  # noqa: E402
 
@@ -30,7 +31,8 @@ VIEW_CHAT = "Hỏi đáp"
 VIEW_COMPARE = "So sánh phường/xã"
 VIEW_LIBRARY = "Thư viện báo cáo"
 VIEW_EVAL = "Kiểm định"
-VIEWS = [VIEW_CHAT, VIEW_COMPARE, VIEW_LIBRARY, VIEW_EVAL]
+VIEW_INDICATORS = "Số liệu chỉ tiêu"
+VIEWS = [VIEW_CHAT, VIEW_COMPARE, VIEW_INDICATORS, VIEW_LIBRARY, VIEW_EVAL]
 
 
 def _login() -> None:
@@ -123,6 +125,8 @@ def main() -> None:
     sidebar_admin()
     if view == VIEW_COMPARE:
         compare_page(assistant, Filters())
+    elif view == VIEW_INDICATORS:
+        indicators_page(assistant)
     elif view == VIEW_LIBRARY:
         library_page(assistant, settings)
     else:

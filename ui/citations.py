@@ -156,12 +156,18 @@ def render_comparison(rec: AnswerRecord, assistant: Assistant | None, chart: boo
                 continue
             if r.get("figure"):
                 st.markdown("#### " + plain_markdown(str(r["figure"])))
+            if r.get("as_of"):  # "ước thực hiện năm 2023 — Báo cáo số … ngày …" (indicators issue)
+                st.caption(plain_markdown(str(r["as_of"])))
             st.markdown(
                 escape_md(_strip_bullet(str(r.get("quote", ""))))
                 + " "
                 + " ".join(f"**{plain_markdown(str(n))}**" for n in (r.get("citations") or []))
             )
-    if chart:
+    if chart and any(r.get("trend") for r in rec.comparison):
+        from ui.indicators import trend_chart  # a line over the years (indicators issue)
+
+        trend_chart(rec.comparison)
+    elif chart:
         data = chart_frame(rec, assistant)
         if data is not None:
             frame, unit = data

@@ -1,0 +1,121 @@
+"""Comparisons and trends from the indicator table (hand-made records, no index)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.compare import compare, is_trend, topic_of
+from assistant.types import AnswerRecord
+from ingest.indicators import IndicatorRecord
+
+pytestmark = pytest.mark.unit
+
+
+def rec(ward: str, indicator: str, value_text: str, value: float, unit: str, **kw: object) -> IndicatorRecord:
+    base = {
+        "year": 2023, "kind": "thực hiện", "document": f"Báo cáo {ward}", "doc_date": "2023-11-30",
+        "section": "I. KINH TẾ", "source": f"{ward}.txt", "doc_id": ward, "chunk_id": f"c-{ward}",
+    }  # fmt: skip
+    base.update(kw)
+    text = str(base.pop("text", f"Năm 2023, phường có {value_text}."))
+    return IndicatorRecord(ward=ward, indicator=indicator, value_text=value_text, value=value, unit=unit,
+                           text=text, **base)  # type: ignore[arg-type]  # fmt: skip
+
+
+def never(q: str, w: str) -> AnswerRecord:
+    raise AssertionError("the table answers; no retrieval fallback expected")
+
+
+def kind(w: str) -> str:
+    return "xã" if w == "Hòa Bình" else "phường"
+
+
+TABLE = [
+    rec("Xương Giang", "số hộ nghèo", "04 hộ nghèo", 4, "hộ nghèo"),
+    rec("Xương Giang", "tỷ lệ hộ nghèo", "0,14%", 0.14, "%"),
+    rec(
+        "Ngô Quyền",
+        "số hộ nghèo",
+        "02 hộ nghèo",
+        2,
+        "hộ nghèo",
+        document="Báo cáo 137",
+        doc_date="2023-08-30",
+    ),
+    rec("Ngô Quyền", "thu ngân sách", "17.384.571.763 đồng", 17384571763, "đồng", kind="ước thực hiện"),
+    rec("Ngô Quyền", "thu ngân sách", "104,4%", 104.4, "%", kind="ước thực hiện", base="kế hoạch"),
+    rec(
+        "Xương Giang",
+        "thu ngân sách",
+        "15.300.000.000đ",
+        15.3e9,
+        "đồng",
+        kind="ước thực hiện",
+        doc_date="2023-08-30",
+    ),
+    rec("Xương Giang", "thu ngân sách", "5.700.000.000đ", 5.7e9, "đồng", kind="kế hoạch"),
+    rec("Hòa Bình", "tỷ lệ hộ nghèo", "1,2%", 1.2, "%", year=2022, doc_id="hb22"),
+    rec("Hòa Bình", "tỷ lệ hộ nghèo", "0,9%", 0.9, "%", year=2023, doc_id="hb23"),
+]
+
+
+def test_asked_indicator_only_and_missing_ward_said() -> None:
+    r = compare("So sánh tỷ lệ hộ nghèo của phường Xương Giang và phường Ngô Quyền",
+                ["Xương Giang", "Ngô Quyền"], never, kind, lambda: TABLE)  # fmt: skip
+    figures = [row.get("figure") for row in r.comparison if not row.get("refused")]
+    assert figures == ["0,14%"]  # never "04 hộ nghèo" nor "02 hộ nghèo"
+    assert "Ngô Quyền không nêu" in r.answer
+    assert [c.text for c in r.citations] == ["Năm 2023, phường có 0,14%."]
+
+
+def test_count_comparison_ranks_and_says_as_of() -> None:
+    r = compare("So sánh số hộ nghèo hai phường", ["Xương Giang", "Ngô Quyền"], never, kind, lambda: TABLE)
+    assert [row["figure"] for row in r.comparison] == ["04 hộ nghèo", "02 hộ nghèo"]
+    assert "phường Xương Giang (04 hộ nghèo) cao hơn phường Ngô Quyền (02 hộ nghèo)" in r.answer
+    assert "Lưu ý" in r.answer and "Báo cáo 137" in r.answer  # different document dates are stated
+    assert all(row["as_of"] for row in r.comparison)
+
+
+def test_money_not_its_ratio_and_result_before_plan() -> None:
+    r = compare("Phường nào thu ngân sách cao hơn?", ["Xương Giang", "Ngô Quyền"], never, kind, lambda: TABLE)
+    assert {row["figure"] for row in r.comparison} == {"15.300.000.000đ", "17.384.571.763 đồng"}
+    assert "Ngô Quyền (17.384.571.763 đồng) cao hơn" in r.answer
+    assert all(c.text and c.ward for c in r.citations)
+
+
+def test_conflicting_figures_both_shown() -> None:
+    table = [*TABLE, rec("Xương Giang", "số hộ nghèo", "05 hộ nghèo", 5, "hộ nghèo", doc_id="other",
+                         document="Báo cáo khác", text="Toàn phường còn 05 hộ nghèo.")]  # fmt: skip
+    r = compare("So sánh số hộ nghèo hai phường", ["Xương Giang", "Ngô Quyền"], never, kind, lambda: table)
+    xg = [row["figure"] for row in r.comparison if row["ward"] == "Xương Giang"]
+    assert xg == ["04 hộ nghèo", "05 hộ nghèo"]
+    assert "2 số liệu khác nhau" in r.answer
+    assert len(r.citations) == 3
+
+
+def test_trend_uses_every_report() -> None:
+    assert is_trend("Tỷ lệ hộ nghèo xã Hòa Bình qua các năm")
+    r = compare("Tỷ lệ hộ nghèo xã Hòa Bình qua các năm", ["Hòa Bình"], never, kind, lambda: TABLE)
+    assert [(row["year"], row["figure"]) for row in r.comparison] == [(2022, "1,2%"), (2023, "0,9%")]
+
+
+def test_units_differ_is_said() -> None:
+    table = [
+        rec("A", "thu gom rác thải", "94 tấn", 94, "tấn"),
+        rec("B", "thu gom rác thải", "1.200 kg", 1200, "kg"),
+    ]
+    r = compare("So sánh thu gom rác thải", ["A", "B"], never, kind, lambda: table)
+    assert "không cùng đơn vị" in r.answer and "cao hơn" not in r.answer
+
+
+def test_no_indicator_falls_back_to_quotes_without_a_figure() -> None:
+    def quote(q: str, w: str) -> AnswerRecord:
+        return AnswerRecord(question=q, answer="…", refused=True)
+
+    r = compare("So sánh công tác chuyển đổi số", ["Xương Giang", "Ngô Quyền"], quote, kind, lambda: TABLE)
+    assert all(not row.get("figure") for row in r.comparison)
+
+
+def test_topic_drops_wards_and_years() -> None:
+    assert topic_of("So sánh thu ngân sách năm 2023 của phường Ngô Quyền và Xương Giang",
+                    ["Ngô Quyền", "Xương Giang"]) == "thu ngân sách"  # fmt: skip
