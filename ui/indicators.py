@@ -19,6 +19,7 @@ from assistant.indicators import KIND_LABELS, Asked, figures_for
 from ingest.indicators import IndicatorRecord, measure_of
 
 ALL = "Tất cả"
+MAX_ROWS_SHOWN = 200  # st.table renders every row; the exports carry them all
 COLUMNS = [
     "STT", "Phường/xã", "Chỉ tiêu", "Năm", "Kỳ", "Loại số liệu", "Số liệu (như báo cáo)", "Giá trị", "Đơn vị",
     "So với", "Văn bản", "Ngày văn bản", "Mục", "Câu trích", "Tệp",
@@ -144,7 +145,7 @@ def _draw(frame: pd.DataFrame, label: str) -> None:
     else:
         st.bar_chart(frame, x="Phường/xã", y=label, x_label="", y_label=label, horizontal=True,
                      height=70 * len(frame) + 70)  # fmt: skip
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.table(frame.set_index("Phường/xã"))
 
 
 def _pick(label: str, options: list[str], key: str) -> str:
@@ -191,7 +192,7 @@ def indicators_page(assistant: Any) -> None:
     d2.download_button("Tải CSV", to_csv_bytes(rows), "so_lieu_chi_tieu.csv", "text/csv", key="ind_csv")
     st.subheader("Bảng phường/xã × chỉ tiêu × năm")
     st.caption("[n] là số thứ tự của số liệu trong bảng nguồn bên dưới.")
-    st.dataframe(pivot(recs), hide_index=True, width="stretch")
+    st.table(pivot(recs).set_index("Chỉ tiêu"))
     st.subheader("Biểu đồ")
     names = [n for n, _ in Counter(r.indicator for r in recs if r.catalogued).most_common()] or sorted(
         {r.indicator for r in recs}
@@ -201,4 +202,18 @@ def indicators_page(assistant: Any) -> None:
     if pts is not None:
         _draw(*pts)
     st.subheader("Bảng nguồn (trích dẫn từng số liệu)")
-    st.dataframe(pd.DataFrame(rows, columns=COLUMNS), hide_index=True, width="stretch")
+    shown = rows[:MAX_ROWS_SHOWN]
+    if len(rows) > len(shown):
+        st.caption(f"Hiển thị {len(shown)}/{len(rows)} số liệu; tải Excel hoặc CSV để có đủ.")
+    cols = [
+        "STT",
+        "Phường/xã",
+        "Chỉ tiêu",
+        "Năm",
+        "Loại số liệu",
+        "Số liệu (như báo cáo)",
+        "Văn bản",
+        "Mục",
+        "Câu trích",
+    ]
+    st.table(pd.DataFrame(shown, columns=COLUMNS)[cols].set_index("STT"))
