@@ -112,12 +112,22 @@ def records(
     indicator: str | None = None,
     kinds: list[str] | None = None,
 ) -> list[IndicatorRecord]:
+    """Figures of the index; ``indicator`` matches the name, its catalogue aliases
+    ("BHYT" finds "tỷ lệ tham gia bảo hiểm y tế") or the words the report uses."""
     docs = index.documents()
     wards = [match_ward(ward, sorted({d.ward for d in docs.values()}))] if ward else []
-    flt = IndicatorFilter(
-        wards=wards, years=[year] if year else [], indicator=indicator or "", kinds=kinds or []
-    )
-    return index.indicator_table().query(flt)
+    flt = IndicatorFilter(wards=wards, years=[year] if year else [], kinds=kinds or [])
+    rows = index.indicator_table().query(flt)
+    if not indicator or not indicator.strip():
+        return rows
+    want = indicator_key(indicator)
+    names = {e.indicator for e in catalogue() if want in fold(e.alias) or fold(e.alias) in f" {want} "}
+    names |= {e.indicator for e in catalogue() if want in indicator_key(e.indicator)}
+    return [
+        r
+        for r in rows
+        if r.indicator in names or want in indicator_key(r.indicator) or want in indicator_key(r.phrase)
+    ]
 
 
 def contract_dict(r: IndicatorRecord) -> dict[str, object]:

@@ -97,6 +97,16 @@ def targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             None if dps is None else dps >= TARGET_PARSE_DOCS_PER_S,
         )
     )
+    share = _get(res, "ingest", "indicators", "share_of_ingest")
+    out.append(
+        _target(
+            "figure extraction share of ingest time",
+            "≤ 20%",
+            None if share is None else f"{share:.1%}",
+            None if share is None else share <= 0.20,
+            f"{_get(res, 'ingest', 'indicators', 'extract_ms_per_doc')} ms/doc",
+        )
+    )
     rss = _get(res, "query", "app_rss", "after_answer_mb")
     big_rss = max((r.get("rss_mb") or 0.0 for r in res.get("scale", []) if "error" not in r), default=None)
     out.append(

@@ -121,23 +121,32 @@ def _fits(entry: Entry, measure: str, unit: str = "") -> bool:
 MAX_GAP_WORDS = 10
 
 
+@lru_cache(maxsize=1)
+def _by_alias() -> tuple[dict[str, tuple[Entry, ...]], int]:
+    out: dict[str, list[Entry]] = {}
+    for e in catalogue():
+        out.setdefault(e.alias, []).append(e)
+    return {k: tuple(v) for k, v in out.items()}, max(len(a.split()) for a in out)
+
+
+@lru_cache(maxsize=4096)
+def _norm_words(phrase: str) -> tuple[str, ...]:
+    return tuple(norm(phrase).split())
+
+
 def match_catalogue(phrase: str, measure: str, unit: str = "", max_gap: int | None = None) -> Entry | None:
     """The catalogue entry whose alias ends nearest to the end of ``phrase`` (longest on ties)."""
-    key = f" {norm(phrase)} "
-    best: tuple[int, int, Entry] | None = None
-    for e in catalogue():
-        if not _fits(e, measure, unit):
-            continue
-        pos = key.rfind(f" {e.alias} ")
-        if pos < 0:
-            continue
-        end = pos + len(e.alias) + 1
-        if max_gap is not None and len(key[end:].split()) > max_gap:
-            continue
-        cand = (end, len(e.alias), e)
-        if best is None or cand[:2] > best[:2]:
-            best = cand
-    return best[2] if best else None
+    words = _norm_words(phrase)
+    index, longest = _by_alias()
+    n = len(words)
+    for end in range(n, 0, -1):  # nearest end first
+        if max_gap is not None and n - end > max_gap:
+            return None
+        for size in range(min(longest, end), 0, -1):  # longest alias first
+            for e in index.get(" ".join(words[end - size : end]), ()):
+                if _fits(e, measure, unit):
+                    return e
+    return None
 
 
 # ---------------------------------------------------------------------------- sentence parts
@@ -350,6 +359,11 @@ _GIVEN_TO = re.compile(
 )
 
 
+_MONEY_WORDS = frozenset(["tiền", "số", "tổng", "kinh", "phí", "trị", "giá", "với", "tổng số tiền"])
+_LEAD_VERB = re.compile(r"^(?:tiếp tục|đã|tổ chức|phối hợp|chỉ đạo|thực hiện|triển khai)\s+", re.IGNORECASE)
+_GIVEN_TAIL = re.compile(r"\s+(?:cho|đến|tới)$", re.IGNORECASE)
+
+
 def _name(
     f: Figure,
     left: str,
@@ -360,6 +374,7 @@ def _name(
     heading: str,
     base: str,
     right_long: str = "",
+    clause_left: str = "",
 ) -> tuple[str, str, Entry | None]:
     """(indicator, phrase, catalogue entry) for one figure."""
     measure = measure_of(f.unit)
@@ -377,10 +392,21 @@ def _name(
             if e:
                 return e.indicator, phrase, e
     left_c, label_c = _content(left), _content(label)
+    if measure == "count" and not left_c and clause_left:
+        # "Trả tiền bồi thường 08 đợt cho 266/266 hộ": the clause's verb phrase, figures left out
+        words = [w for w in clause_left.split() if not re.search(r"\d", w)]
+        left_c = _content(" ".join(words))
+        given = given or bool(_GIVEN_TO.search(clause_left))
+    if measure == "money" and prev and set(left_c.lower().split()) <= _MONEY_WORDS:
+        left_c = ""  # "… cho 154 cụ với tổng số tiền 57.950.000đ": the money of the same thing
     if measure == "count":
         named = right if right.startswith(f.unit) else f"{f.unit} {right}".strip()
-        if given and left_c:
-            named = " ".join([*left_c.split()[-6:], f.unit])
+        if (
+            given and left_c
+        ):  # "hỗ trợ gạo hằng tháng cho 02 hộ nghèo" → "hộ nghèo được hỗ trợ gạo hằng tháng"
+            act = _LEAD_VERB.sub("", " ".join(left_c.split()[-8:]))
+            act = _GIVEN_TAIL.sub("", act).strip() or act
+            named = f"{f.unit} được {act[:1].lower()}{act[1:]}"
         elif left_c and len(left_c.split()) <= 8 and not right:
             named = f"{f.unit} {left_c}" if len(left_c.split()) <= 3 else left_c
         context = " ".join([*left_c.split()[-6:], f.unit, *right.split()]).strip()
@@ -432,6 +458,7 @@ def extract_sentence(sentence: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, o
             ctx.heading,
             base,
             _right_noun_phrase(sentence, f.end),
+            sentence[cs : f.start],
         )
         kind = _kind(sentence[cs : f.start] + " " + label, left_full, base, f, ctx)
         if f.approx == "/" and prev_indicator:

@@ -29,7 +29,7 @@ _FIGURE_RE = re.compile(
     rf"(?:(?P<qual>{_QUAL})\s+)?"
     rf"(?P<num>{_NUM})"
     rf"(?:(?P<frac>/)(?P<den>{_NUM}))?"
-    rf"(?:\s*(?P<dash>[-–])\s*(?P<hi>{_NUM}))?"
+    rf"(?:\s*(?P<dash>[-–]|đến|tới)\s*(?P<hi>{_NUM}))?"
     r"(?:\s*(?P<scale>tỷ|tỉ|triệu|nghìn|ngàn)(?![^\W\d_]))?",
     re.IGNORECASE,
 )
@@ -57,7 +57,8 @@ _NOT_VALUE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _LIST_NUMBER_RE = re.compile(
-    r"^\s*(?:[-–+•*]\s*)?(?:\d+(?:\.\d+)*[.)]?|[IVXLC]+\.|[a-zđ][.)])\s+", re.IGNORECASE
+    r"^\s*(?:[-–+•*]\s*)?(?:\d+(?:\.\d+)*[.)]|\d{1,2}(?:\.\d{1,2})+(?!\d)|[IVXLC]+\.|[a-zđ][.)])\s+",
+    re.IGNORECASE,
 )
 
 
@@ -258,7 +259,23 @@ def find_figures(sentence: str) -> list[Figure]:
         if not unit:
             unit = _fallback_unit(sentence, end)
         out.append(Figure(start, uend, sentence[start:uend].rstrip(), value, hi, unit, den, qual))
-    return _money_denominators(sentence, out)
+    return _money_denominators(sentence, _drop_label_lists(sentence, out))
+
+
+def _drop_label_lists(sentence: str, figs: list[Figure]) -> list[Figure]:
+    """ "lực lượng xung kích 1, 2", "mức độ 3, 4": consecutive small numbers without a unit are labels."""
+    drop: set[int] = set()
+    for i in range(len(figs) - 1):
+        a, b = figs[i], figs[i + 1]
+        if (
+            not a.unit
+            and not b.unit
+            and a.value == int(a.value) <= 10
+            and b.value == a.value + 1
+            and _LIST_JOIN.match(sentence[a.end : b.start])
+        ):
+            drop |= {i, i + 1}
+    return [f for i, f in enumerate(figs) if i not in drop]
 
 
 def _money_denominators(sentence: str, figs: list[Figure]) -> list[Figure]:

@@ -78,3 +78,15 @@ def test_counts_keep_their_noun() -> None:
 def test_comrades_are_not_money() -> None:
     got = figs("Số lượng cán bộ, giáo viên, nhân viên 51 đồng chí; 03 đ/c phó ban")
     assert all(u != "đồng" for _, _, u in got)
+
+
+def test_word_ranges_label_lists_and_leading_counts() -> None:
+    (r,) = find_figures("từ 01 đến 02 cán bộ, công chức đạt chiến sĩ thi đua")
+    assert (r.value_text, r.value, r.value_high, r.unit) == ("01 đến 02 cán bộ", 1, 2, "cán bộ")
+    assert figs("182 người lực lượng xung kích 1, 2.") == [("182 người", 182, "người")]
+    assert figs("2.828 hộ gia đình, với gần 11.400 nhân khẩu") == [
+        ("2.828 hộ gia đình", 2828, "hộ gia đình"),
+        ("gần 11.400 nhân khẩu", 11400, "nhân khẩu"),
+    ]
+    assert figs("2.1 Công tác văn hoá, thể thao") == []
+    assert figs("tổ chức kỷ niệm ngày 27/7; Quảng trường 3/2") == []
