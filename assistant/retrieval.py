@@ -62,6 +62,7 @@ def passage_from(chunk: StoredChunk, score: float = 0.0) -> Passage:
         section=str(m.get("section", "")),
         source=str(m.get("source", "")),
         page=page if page >= 0 else None,
+        ocr=bool(m.get("ocr", False)),
         position=int(m.get("position", 0)),
         score=score,
     )

@@ -25,6 +25,7 @@ class Passage(BaseModel):
     section: str = ""
     source: str = ""
     page: int | None = None
+    ocr: bool = False  # read by OCR from a scanned page
     position: int = 0
     score: float = 0.0
     dense_rank: int | None = None
@@ -50,6 +51,7 @@ class Citation(BaseModel):
     doc_number: str = ""
     date: str = ""
     page: int | None = None
+    ocr: bool = Field(default=False, description="the passage was read by OCR from a scanned page")
     quote: str = Field(default="", description="the sentence(s) of the passage the answer relies on")
 
 
@@ -68,6 +70,7 @@ def citation_for(n: int, p: Passage, quote: str = "") -> Citation:
         doc_number=p.doc_number,
         date=p.date,
         page=p.page,
+        ocr=p.ocr,
         quote=quote,
     )
 

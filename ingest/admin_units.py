@@ -173,3 +173,50 @@ def now_part_of(name: str, kind: str | None = None, province: str | None = None)
     first = succ[0]
     targets = list(dict.fromkeys(ln.new_full for ln in succ if ln.old_district == first.old_district))
     return f"{first.old_full} (cũ), nay thuộc {' và '.join(targets)}"
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold(name).lower())
+
+
+@functools.lru_cache(maxsize=1)
+def _spellings() -> dict[tuple[str, str], set[str]]:
+    """(level group, name without spaces/tones) → the names as written."""
+    idx: dict[tuple[str, str], set[str]] = {}
+
+    def add(group: str, name: str) -> None:
+        if name:
+            idx.setdefault((group, _squash(name)), set()).add(name)
+
+    for ln in links():
+        for kind, name in ((ln.new_kind, ln.new_name), (ln.old_kind, ln.old_name)):
+            add("province" if kind in _PROVINCE_KINDS else "commune", name)
+        add("province", ln.new_province)
+        add("province", ln.old_province)
+        _dk, dname = split_kind(ln.old_district)
+        if dname:
+            add("district", dname)
+    return idx
+
+
+def canonical_name(level: str, name: str) -> str:
+    """The spelling of an area name as the official lists write it, from a name whose tone
+    marks or spaces OCR lost ("HÀ NỌI" → "Hà Nội", "PHÚTHỌ" → "Phú Thọ"); "" when the
+    name is unknown or ambiguous."""
+    group = (
+        "province"
+        if level == "tỉnh"
+        else "district"
+        if level in ("huyện", "quận", "thị xã")
+        else "commune"
+        if level in ("xã", "phường", "thị trấn", "đặc khu")
+        else ""
+    )
+    groups = [group] if group else ["province", "district"]  # "thành phố": either level
+    found: set[str] = set()
+    for g in groups:
+        found |= _spellings().get((g, _squash(name)), set())
+    exact = [n for n in found if n.lower() == name.lower()]
+    if exact:
+        return exact[0]
+    return next(iter(found)) if len(found) == 1 else ""

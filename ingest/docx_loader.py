@@ -153,8 +153,9 @@ def _table_lines(table: Any) -> list[Line]:
     """One line per data row with its column headers (``ingest.tables``); a cell merged
     with its left or upper neighbour is ``None`` in the grid (python-docx repeats it)."""
     grid: list[list[str | None]] = []
+    row_index: list[int] = []
     above: list[Any] = []
-    for row in table.rows:
+    for ri, row in enumerate(table.rows):
         cells: list[str | None] = []
         tcs: list[Any] = []
         prev_tc = None
@@ -167,5 +168,21 @@ def _table_lines(table: Any) -> list[Line]:
         above = tcs
         if any(cells):
             grid.append(cells)
+            row_index.append(ri)
+    if tables.is_layout(grid):  # the letterhead or the signature block laid out in a table
+        return [
+            Line(text=t, bold=True)
+            for col in range(max(len(r) for r in grid))
+            for r, ri in zip(grid, row_index, strict=True)
+            if col < len(r) and r[col]
+            for t in _cell_lines(table, ri, col)
+        ]
     rendered = tables.render(grid)
     return [Line(text=r, table=True) for r in rendered.rows]
+
+
+def _cell_lines(table: Any, r: int, c: int) -> list[str]:
+    """The paragraphs of one cell, one line each ("ỦY BAN NHÂN DÂN" / "XÃ HÀM TÂN")."""
+    cell = table.rows[r].cells[c]
+    out = [re.sub(r"\s+", " ", t).strip() for p in cell.paragraphs for t in clean_text(p.text).split("\n")]
+    return [t for t in out if t]

@@ -22,6 +22,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from baocao.vntext import fold
+from ingest.admin_units import canonical_name
+
 _NATION_RE = re.compile(
     r"C\s*[ỘO]\s*N\s*G\s+H\s*(?:OÀ|ÒA|OA)\s+X\s*[ÃA]\s+H\s*[ỘO]\s*I\s+CH\s*[ỦU]\s+NGH\s*[ĨI]\s*A\s+"
     r"VI\s*[ỆE]\s*T\s+NAM",
@@ -30,7 +33,20 @@ _NATION_RE = re.compile(
 _MOTTO_RE = re.compile(r"Độc\s*lập\s*[-–—]\s*Tự\s*do\s*[-–—]\s*Hạnh\s*phúc", re.IGNORECASE)
 # "Số: 329/BC-UBND", "Số 329 /BC-UBND", "Số:    /BC-UBND", "Số: 329" (code on a later line)
 _NUMBER_RE = re.compile(r"\bSố\s*:?\s*(\d{1,5}[a-z]?)?\s*(?:/\s*([0-9A-Za-zĐđ][\w\-/.&]*))?", re.UNICODE)
-_CODE_RE = re.compile(r"(?:^|\s)/\s*([0-9A-Za-zĐđ][\w\-/.&]*)")
+_NATION_F_RE = re.compile(
+    r"C[O0]NG\s*H[O0]A\s+X\s*A\s+H[O0]I\s+CH\s*U\s+NGH\s*[I1]A\s+VI\s*E\s*T\s+NAM", re.IGNORECASE
+)
+_MOTTO_F_RE = re.compile(r"D\wC\s*L\wP\s*[-–—.,:]*\s*T\w\s*D\w\s*[-–—.,:]*\s*H\wNH\s*PH\wC", re.IGNORECASE)
+# on folded text: "Số:", OCR's "Só:" / "S6:" all fold to "So"
+_NUMBER_F_RE = re.compile(
+    r"\b[Ss][Oo06]\s*[:;.]?\s*(\d{1,5}[a-z]?(?=\s*/|\s*$))?\s*(?:/\s*([A-Za-z][\w\-/.&]*))?(?=\s|$|/)"
+)
+_PLACE_DATE_F_RE = re.compile(
+    r"(?P<place>[A-Z][^\s,;:]*(?:\s+[^\s,;:]+){0,5}?)\s*,\s*ngay\s*(?P<d>[^,\n]{0,8}?)\s*"
+    r"thang\s*(?P<m>[^,\n]{0,6}?)\s*nam\s*(?P<y>\d{4})",
+    re.IGNORECASE,
+)
+_CODE_RE = re.compile(r"/\s*([A-Za-zĐđ][\w\-/.&]*)")
 _PLACE_DATE_RE = re.compile(
     r"(?P<place>[A-ZĐÀ-Ỹ][^\s,;:]*(?:\s+[^\s,;:]+){0,5}?)\s*,\s*ngày\s+(?P<d>\d{1,2}|[. …_]*)\s+"
     r"tháng\s+(?P<m>\d{1,2}|[. …_]*)\s+năm\s+(?P<y>\d{4})",
@@ -108,6 +124,16 @@ _AREA_RE = re.compile(
     r"(?<![\wÀ-Ỹà-ỹ])(" + "|".join(re.escape(k) for k, _ in _AREA_KINDS) + r")\s+([^\s].*)$", re.IGNORECASE
 )
 _GENERIC_HEADS = ("ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN")
+_AREA_F_KINDS = {
+    "THANH PHO": "thành phố",
+    "THI TRAN": "thị trấn",
+    "THI XA": "thị xã",
+    "DAC KHU": "đặc khu",
+    "PHUONG": "phường",
+    "HUYEN": "huyện",
+    "TINH": "tỉnh",
+}
+_AREA_F_RE = re.compile(r"(?<![A-Z])(" + "|".join(_AREA_F_KINDS) + r")\s+([^\s].*)$")
 _RULE_RE = re.compile(r"[-–—_=*.·•~]{3,}")
 _COMMUNE_LEVELS = ("xã", "phường", "thị trấn", "đặc khu")
 _DISTRICT_LEVELS = ("huyện", "quận", "thị xã", "thành phố")
@@ -178,17 +204,34 @@ def _title_body(words: list[str]) -> str:
 
 
 def _split_area(name: str) -> tuple[str | None, tuple[str, str]]:
-    """ "ỦY BAN NHÂN DÂN XÃ HÀM TÂN" → ("ỦY BAN NHÂN DÂN", ("xã", "HÀM TÂN"))."""
+    """ "ỦY BAN NHÂN DÂN XÃ HÀM TÂN" → ("ỦY BAN NHÂN DÂN", ("xã", "HÀM TÂN")); OCR's "TĨNH",
+    "THANH PHO" are read as "TỈNH", "THÀNH PHỐ"."""
     m = _AREA_RE.search(name)
-    if not m:
+    if m:
+        kind = next(v for k, v in _AREA_KINDS if k == m.group(1).upper())
+        return name[: m.start()].strip(), (kind, m.group(2).strip())
+    fm = _AREA_F_RE.search(_fold(name).upper())
+    if not fm:
         return None, ("", "")
-    kind = next(v for k, v in _AREA_KINDS if k == m.group(1).upper())
-    return name[: m.start()].strip(), (kind, m.group(2).strip())
+    kind = _AREA_F_KINDS[fm.group(1)]
+    return name[: fm.start()].strip(), (kind, name[fm.start(2) :].strip())
+
+
+def title_kind(text: str) -> str:
+    """ "BÁO CÁO" → "BÁO CÁO"; OCR's "CHÍ THỊ" → "CHỈ THỊ"; "" when not a document-type line."""
+    t = re.sub(r"\s+", " ", text).strip().rstrip(":").strip()
+    if not t.isupper():
+        return ""
+    ft = fold(t)
+    for k in _DOC_TITLES:
+        fk = fold(k)
+        if ft == fk or (ft.startswith(fk + " ") and len(t) < 60):
+            return k
+    return ""
 
 
 def is_title_line(text: str) -> bool:
-    t = re.sub(r"\s+", " ", text).strip().rstrip(":").strip()
-    return t.isupper() and any(t == k or (t.startswith(k + " ") and len(t) < 60) for k in _DOC_TITLES)
+    return bool(title_kind(text))
 
 
 def _is_upper(text: str) -> bool:
@@ -196,40 +239,55 @@ def _is_upper(text: str) -> bool:
     return len(letters) >= 2 and sum(c.isupper() for c in letters) / len(letters) >= 0.8
 
 
+def _fold(text: str) -> str:
+    """Diacritics off, one character for one (positions in the folded text are positions
+    in ``text``): OCR and odd fonts lose or change tone marks ("HỌI", "THANH PHO")."""
+    return "".join(fold(c)[:1] or c for c in text)
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    return (text[:start] + " " + text[end:]).strip()
+
+
 def parse(lines: list[str], limit: int = 40) -> Letterhead:
     """Letterhead fields from the first lines of a document (in extraction order)."""
     lh = Letterhead()
     fragments: list[str] = []
     number_pending = False
+    evidence = False  # the national motto, a "Số:" or a place-date line: this is a letterhead
     for idx, raw in enumerate(lines[:limit]):
-        t = re.sub(r"\s+", " ", normalize(raw)).strip()
+        t = _unglue(re.sub(r"^(?:[^\w/]|_)+", "", re.sub(r"\s+", " ", normalize(raw))).strip())
         if not t:
             continue
         if is_title_line(t):
             lh.title_index = idx
             break
-        if t.startswith(("Kính gửi", "Căn cứ")):
+        if _fold(t).startswith(("Kinh gui", "Can cu")):
             lh.title_index = idx
             break
-        t = _NATION_RE.sub(" ", t)
-        t = _MOTTO_RE.sub(" ", t)
+        for rx in (_NATION_F_RE, _MOTTO_F_RE):
+            m = rx.search(_fold(t))
+            if m:
+                t, evidence = _cut(t, m.start(), m.end()), True
         if not lh.number_code:
-            m2 = _NUMBER_RE.search(t)
-            if m2 and (m2.group(1) or m2.group(2) or t[m2.start() :].strip().startswith("Số")):
-                num, code = m2.group(1) or "", (m2.group(2) or "").rstrip(".,;")
+            m2 = _NUMBER_F_RE.search(_fold(t))
+            if m2 and not (m2.group(1) or m2.group(2) or re.search(r"[:;]", m2.group(0))):
+                m2 = None  # "SỞ TÀI CHÍNH" folds to "SO" too
+            before = t[: m2.start()].split()[-1:] if m2 else []
+            if m2 and before and before[0][:1].islower():
+                m2 = None  # "… Quyết định số: 12/QĐ-UBND" cites another document
+            if m2:
+                num, code = (
+                    m2.group(1) or "",
+                    (t[m2.start(2) : m2.end(2)] if m2.group(2) else "").rstrip(".,;"),
+                )
                 if code:
                     lh.number_code = code
                     lh.doc_number = f"{num}/{code}" if num else ""
                 else:
                     lh.doc_number = num
                     number_pending = True
-                t = (t[: m2.start()] + " " + t[m2.end() :]).strip()
-        if not lh.date:
-            m = _PLACE_DATE_RE.search(t)
-            if m:
-                lh.place = _clean_place(m.group("place"))
-                lh.date = _iso(m.group("d"), m.group("m"), m.group("y"))
-                t = (t[: m.start()] + " " + t[m.end() :]).strip()
+                t, evidence = _cut(t, m2.start(), m2.end()), True
         if number_pending and not lh.number_code:
             m3 = _CODE_RE.search(t)
             if m3:
@@ -237,15 +295,40 @@ def parse(lines: list[str], limit: int = 40) -> Letterhead:
                 lh.number_code = code
                 lh.doc_number = f"{lh.doc_number}/{code}" if lh.doc_number else ""
                 number_pending = False
-                t = (t[: m3.start()] + " " + t[m3.end() :]).strip()
-        t = _RULE_RE.sub(" ", t).strip()
-        if t and _is_upper(t) and not _PLACE_DATE_RE.search(t):
+                t = _cut(t, m3.start(), m3.end())
+        if not lh.place:
+            m = _PLACE_DATE_F_RE.search(_fold(t))
+            if m:
+                lh.place = _clean_place(
+                    re.sub(r"^[^\wÀ-ỹ]*\w?[^\wÀ-ỹ]+", "", t[m.start("place") : m.end("place")])
+                )
+                lh.date = _iso(m.group("d"), m.group("m"), m.group("y"))
+                t, evidence = _cut(t, m.start(), m.end()), True
+        t = re.sub(r"\s*\S?[—–=_<>~|][—–\-=_.<>~|]{2,}.*$", "", t)  # a rule under the name, and what follows
+        t = _RULE_RE.sub(" ", t)
+        t = re.sub(r"^[\W_]+|[\W_]+$", "", t).strip()  # OCR specks around a line
+        if t and _is_upper(t) and sum(c.isalpha() for c in t) >= 3:
             fragments.append(t)
     if number_pending and not lh.number_code:
         lh.doc_number = ""
-    units = _units(fragments)
-    _assign(lh, units)
+    if evidence:
+        _assign(lh, [u for u in _units(fragments) if len(u.split()) <= 14])
     return lh
+
+
+def _unglue(text: str) -> str:
+    """ "UBNDTỈNHPHÚTHỌ" (OCR lost the spaces) → "UBND TỈNH PHÚTHỌ"."""
+    text = re.sub(r"^(UBND|HĐND)(?=[A-ZĐÀ-Ỹ])", r"\1 ", text)
+    words = []
+    for w in text.split():
+        fw = _fold(w).upper()
+        for kind in ("TINH", "HUYEN", "QUAN", "PHUONG", "THANHPHO", "THIXA", "THITRAN"):
+            if fw.startswith(kind) and len(fw) >= len(kind) + 3 and w.isupper():
+                cut = len(kind)
+                w = w[:cut] + " " + w[cut:]
+                break
+        words.append(w)
+    return " ".join(words)
 
 
 def _clean_place(place: str) -> str:
@@ -308,22 +391,29 @@ def _is_generic(words: list[str]) -> bool:
     return text.startswith(("UBND", "HĐND", *_GENERIC_HEADS))
 
 
+def _display(unit: str) -> tuple[str, str, str]:
+    """A letterhead body → (its name as displayed, area level, area name); the area name
+    spelled as the official lists write it when OCR damaged it."""
+    unit = _expand(unit)
+    head, (kind, area) = _split_area(unit)
+    area = re.sub(r"[^\wÀ-ỹ\s-]", " ", area).strip() if area else ""
+    if head is None or not area:
+        return sentence_case(unit), "", ""
+    name = canonical_name(kind, area) or " ".join(w[:1] + w[1:].lower() for w in area.split())
+    body = _title_body(head.split()) if head else ""
+    return " ".join(x for x in (body, kind, name) if x), kind, name
+
+
 def _assign(lh: Letterhead, units: list[str]) -> None:
     if not units:
         return
-    issuer = units[-1]
-    parent = units[-2] if len(units) >= 2 else ""
-    lh.issuer = sentence_case(_expand(issuer))
-    lh.issuer_parent = sentence_case(_expand(parent)) if parent else ""
-    for unit in (issuer, parent):
-        if not unit:
-            continue
-        head, (kind, area) = _split_area(_expand(unit))
-        if head is None or not area:
-            continue
-        name = " ".join(w[:1] + w[1:].lower() for w in area.split())
-        lh.area_level, lh.area_name = kind, name
-        break
+    issuer = _display(units[-1])
+    parent = _display(units[-2]) if len(units) >= 2 else ("", "", "")
+    lh.issuer, lh.issuer_parent = issuer[0], parent[0]
+    for _, kind, name in (issuer, parent):
+        if name:
+            lh.area_level, lh.area_name = kind, name
+            break
 
 
 def _expand(unit: str) -> str:

@@ -188,13 +188,20 @@ def extract(
     type_idx = None
     for i, b in enumerate(head):
         key = re.sub(r"\s+", " ", b.text).strip().rstrip(":").upper()
+        if (
+            key not in DOC_TYPES
+            and letterhead.title_kind(b.text) == key[: len(letterhead.title_kind(b.text))]
+        ):
+            key = letterhead.title_kind(b.text) if fold(key) == fold(letterhead.title_kind(b.text)) else key
         if key in DOC_TYPES and b.text.strip().isupper():
             meta.doc_type = DOC_TYPES[key]
             type_idx = i
             break
-    if type_idx is None and meta.doc_number:
-        code = meta.doc_number.split("/", 1)[1].split("-", 1)[0].upper()
-        meta.doc_type = _CODE_TYPES.get(code, meta.doc_type)
+    code_full = lh.number_code or (meta.doc_number.split("/", 1)[1] if "/" in meta.doc_number else "")
+    if type_idx is None and code_full:
+        code = code_full.split("-", 1)[0].upper()
+        # Nghị định 30: a công văn's number carries no type ("Số: 12/UBND-VP")
+        meta.doc_type = _CODE_TYPES.get(code, "Công văn")
     meta.title = _title(head, type_idx, meta.doc_type)
     meta.signer = _signer(end or blocks[-12:])
     meta.years = _years(meta.title, sections, meta.date)

@@ -49,6 +49,17 @@ def needs_ocr(page: Any) -> bool:
     return len(chars) < _MIN_CHARS and bool(page.images)
 
 
+def garbled_text_layer(page: Any) -> bool:
+    """A text layer that is not Vietnamese: an old OCR pass or a legacy font without a
+    Unicode map ("UY BAN NHAN DAN CONG HOA XA H01 …"). Vietnamese prose has tone marks on
+    about a quarter of its letters; such layers have almost none."""
+    letters = [c["text"] for c in page.chars if c.get("text", "").isalpha()]
+    if len(letters) < 200:
+        return False
+    marked = sum(1 for c in letters if c in "đĐ" or len(unicodedata.normalize("NFD", c)) > 1)
+    return marked / len(letters) < 0.05
+
+
 def render_page(pdf_bytes: bytes, index: int, dpi: int = DPI) -> Any:
     """Page ``index`` (0-based) as a PIL image."""
     import pypdfium2 as pdfium

@@ -63,7 +63,7 @@ def load_pdf(path: Path, data: bytes | None = None) -> RawDocument:
             any_text = False
             state = _TableState()
             for pno, page in enumerate(pdf.pages, start=1):
-                if ocr.needs_ocr(page) and ocr.available():
+                if (ocr.needs_ocr(page) or ocr.garbled_text_layer(page)) and ocr.available():
                     page_lines = _ocr_lines(raw, pno)
                     if page_lines:
                         ocr_pages.append(pno)
@@ -107,7 +107,7 @@ def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[L
     page = page.dedupe_chars(tolerance=1)
     found = []
     try:
-        found = [t for t in page.find_tables() if len(t.rows) >= 2]
+        found = [t for t in page.find_tables() if len(t.rows) >= 2 and tables.is_grid(t.extract())]
     except Exception:  # table detection is best effort
         found = []
     boxes = [t.bbox for t in found]

@@ -33,6 +33,29 @@ class TableText:
     rows: list[str]
 
 
+def is_grid(grid: list[list[Cell]]) -> bool:
+    """A real table, not a page frame or a box around a paragraph: most rows have at
+    least two filled cells."""
+    rows = [r for r in grid if any(c and c.strip() for c in r)]
+    multi = sum(1 for r in rows if sum(1 for c in r if c and c.strip()) >= 2)
+    return len(rows) >= 2 and multi >= 0.5 * len(rows)
+
+
+_LAYOUT_RE = re.compile(
+    r"CỘNG\s+H[OÒ]A\s+XÃ\s+HỘI|Độc\s+lập|^Số\s*:|Nơi\s+nhận|TM\.\s|KT\.\s|CHỦ\s+TỊCH|GIÁM\s+ĐỐC",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def is_layout(grid: list[list[Cell]]) -> bool:
+    """A borderless table that only lays out the letterhead (two columns: issuer / national
+    motto, number / place and date) or the signature block ("Nơi nhận" / "TM. …")."""
+    rows = [r for r in grid if any(r)]
+    width = max((len(r) for r in rows), default=0)
+    text = "\n".join(c for r in rows for c in r if c)
+    return 0 < len(rows) <= 4 and width <= 3 and bool(_LAYOUT_RE.search(text))
+
+
 def _clean(c: Cell) -> Cell:
     return None if c is None else _SPACES_RE.sub(" ", c).strip()
 
@@ -53,6 +76,9 @@ def header_rows(grid: list[list[Cell]]) -> int:
     for i, row in enumerate(grid[: MAX_HEADER_ROWS + 1]):
         if _is_data_row(row) and not _is_index_row(row):
             return i
+        texts = sum(1 for c in row if c)
+        if i > 0 and row[0] and texts < 0.5 * sum(1 for c in grid[0] if c):
+            return i  # a group row ("I | CH.VT | VĂN THƯ, LƯU TRỮ") already belongs to the body
     return 1 if len(grid) > 1 else 0
 
 

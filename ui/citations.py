@@ -61,6 +61,8 @@ def render_citation(c: Citation, assistant: Assistant | None, key: str, prefix: 
             meta.append(f"ngày {format_date(c.date)}")
         if c.page is not None:
             meta.append(f"trang {c.page}")
+        if c.ocr:
+            meta.append("nhận dạng chữ từ bản quét (OCR)")
         if readable_source(c.source):
             meta.append(f"tệp {c.source}")
         st.caption(plain_markdown(" · ".join(meta)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.tables import render
+from ingest.tables import is_grid, render
 
 pytestmark = pytest.mark.unit
 
@@ -34,3 +34,13 @@ def test_continued_table_reuses_the_header_of_the_previous_page() -> None:
 
 def test_table_without_header_keeps_its_cells() -> None:
     assert render([["Nơi nhận:", "CHỦ TỊCH"]]).rows == ["Nơi nhận: | CHỦ TỊCH"]
+
+
+def test_a_page_frame_is_not_a_table() -> None:
+    frame = [
+        ["- Thực hiện việc thống kê, phân loại", None],
+        ["định. Trang bị các sổ", None],
+        ["BMNN", "BMNN"],
+    ]
+    assert not is_grid(frame)
+    assert is_grid([["Chỉ tiêu", "Thực hiện"], ["Thu ngân sách", "12"]])
