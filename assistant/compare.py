@@ -19,10 +19,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from assistant.indicators import KIND_LABELS, Asked, figures_for, resolve_indicator
+from assistant.indicators import KIND_LABELS, Asked, figures_by_words, figures_for, resolve_indicator
 from assistant.types import AnswerRecord, Citation
 from baocao.vntext import fold
 from ingest.indicators import IndicatorRecord, measure_of
+from vectorstore.indicator_store import indicator_key
 
 _COMPARE_WORDS_RE = re.compile(
     r"\b(so sánh|so sanh|giữa|giua|hai phường|hai phuong|hai xã|các phường|cac phuong|phường nào|phuong nao|"
@@ -39,6 +40,7 @@ _TREND_RE = re.compile(
 _PLAN_ASKED = re.compile(r"kế hoạch|chỉ tiêu|mục tiêu|phấn đấu|dự kiến|giao", re.IGNORECASE)
 _CHANGE_ASKED = re.compile(r"so với|cùng kỳ|tăng bao nhiêu|giảm bao nhiêu", re.IGNORECASE)
 _RESULT_KINDS = ("thực hiện", "ước thực hiện")
+_LOW_ASKED = re.compile(r"thấp hơn|ít hơn|nhỏ hơn|thap hon|it hon", re.IGNORECASE)
 MAX_PER_WARD = 3
 
 
@@ -68,7 +70,9 @@ def as_of(r: IndicatorRecord) -> str:
     return f"{KIND_LABELS.get(r.kind, r.kind)}{year} — {r.document}"
 
 
-def _pick(recs: list[IndicatorRecord], question: str, year: int | None) -> list[IndicatorRecord]:
+def _pick(
+    recs: list[IndicatorRecord], question: str, year: int | None, topic: str = ""
+) -> list[IndicatorRecord]:
     """One ward's figures for the comparison: the wanted kind and year, distinct values."""
     if not _CHANGE_ASKED.search(question):
         recs = [r for r in recs if r.kind != "so sánh kỳ trước"] or recs
@@ -81,6 +85,9 @@ def _pick(recs: list[IndicatorRecord], question: str, year: int | None) -> list[
     if preferred and year is None:
         latest = max((r.year or 0) for r in preferred)
         preferred = [r for r in preferred if (r.year or 0) == latest]
+    # "nhiều chương trình hơn": among these, the figures counting what the question counts
+    key = f" {indicator_key(topic)} "
+    preferred = [r for r in preferred if r.unit and f" {indicator_key(r.unit)} " in key] or preferred
     out: list[IndicatorRecord] = []
     for r in preferred:
         if all(abs(r.value - o.value) > 1e-9 or r.unit != o.unit for o in out):
@@ -118,11 +125,14 @@ def compare(
     asked = resolve_indicator(topic, records) if records else None
     if asked is None:
         return _quote_compare(question, topic, wards, answer_for, ward_kind)
-    by_ward = {w: figures_for(asked, [r for r in records if r.ward == w], topic) for w in wards}
+    if asked.catalogued:
+        by_ward = {w: figures_for(asked, [r for r in records if r.ward == w]) for w in wards}
+    else:
+        by_ward = {w: figures_by_words(topic, [r for r in records if r.ward == w]) for w in wards}
     if is_trend(question):
         return _trend(question, asked, wards, by_ward, ward_kind)
     year = _target_year(by_ward, question)
-    chosen = {w: _pick(recs, question, year) for w, recs in by_ward.items()}
+    chosen = {w: _pick(recs, question, year, topic) for w, recs in by_ward.items()}
     return _table_answer(question, asked, wards, chosen, ward_kind)
 
 
@@ -185,14 +195,18 @@ def _table_answer(
             citations.append(_citation(n, r))
             rows.append(_row(r, n))
             table.append(f"| {name} | {_fmt_value(r)} | {as_of(r)} | [{n}] |")
-        if len(recs) > 1:
+        groups: dict[tuple[int | None, str], int] = {}
+        for r in recs:
+            groups[(r.year, r.kind)] = groups.get((r.year, r.kind), 0) + 1
+        if max(groups.values()) > 1:  # two figures for one year and kind: say they differ
             listed = "; ".join(
                 f"{r.value_text} [{rows[-len(recs) + i]['citations'][0][1:-1]}]" for i, r in enumerate(recs)
             )
-            notes.append(f"Báo cáo của {name} nêu {len(recs)} số liệu khác nhau cho chỉ tiêu này ({listed}).")
+            who = "Báo cáo" if len({r.doc_id for r in recs}) == 1 else "Các báo cáo"
+            notes.append(f"{who} của {name} nêu {len(recs)} số liệu khác nhau cho chỉ tiêu này ({listed}).")
     shown = [r for recs in chosen.values() for r in recs]
     parts = [f"So sánh {asked.indicator} theo số liệu trích từ báo cáo của từng địa bàn:", "", *table, ""]
-    parts += _differences(shown, wards, chosen, ward_kind)
+    parts += _differences(shown, wards, chosen, ward_kind, bool(_LOW_ASKED.search(question)))
     parts += [s for s in notes]
     refused = not shown
     return AnswerRecord(
@@ -210,6 +224,7 @@ def _differences(
     wards: list[str],
     chosen: dict[str, list[IndicatorRecord]],
     ward_kind: Callable[[str], str],
+    low: bool = False,
 ) -> list[str]:
     """The ranking when the figures are comparable; otherwise what makes them differ."""
     out: list[str] = []
@@ -245,9 +260,10 @@ def _differences(
         if hi[1].value == lo[1].value:
             out.append(f"Các địa bàn có cùng mức {hi[1].value_text}.")
         else:
+            a, b, word = (lo, hi, "thấp hơn") if low else (hi, lo, "cao hơn")
             out.append(
-                f"Theo số liệu trích dẫn, {ward_kind(hi[0])} {hi[0]} ({hi[1].value_text}) cao hơn "
-                f"{ward_kind(lo[0])} {lo[0]} ({lo[1].value_text})."
+                f"Theo số liệu trích dẫn, {ward_kind(a[0])} {a[0]} ({a[1].value_text}) {word} "
+                f"{ward_kind(b[0])} {b[0]} ({b[1].value_text})."
             )
     return out
 

@@ -195,13 +195,9 @@ def resolve_indicator(topic: str, table: list[IndicatorRecord]) -> Asked | None:
     return Asked(name, units.pop() if len(units) == 1 else "any", False)
 
 
-def figures_for(asked: Asked, table: list[IndicatorRecord], topic: str = "") -> list[IndicatorRecord]:
+def figures_for(asked: Asked, table: list[IndicatorRecord]) -> list[IndicatorRecord]:
     """Records of exactly this indicator whose measure fits the question."""
     out = [r for r in table if r.indicator == asked.indicator]
-    # "nhiều chương trình hơn": the figures counting what the question counts
-    key = f" {indicator_key(topic)} "
-    named = [r for r in out if r.unit and f" {indicator_key(r.unit)} " in key]
-    out = named or out
     if asked.measure != "any":
         fitting = [r for r in out if measure_of(r.unit) == asked.measure]
         if fitting:
@@ -209,3 +205,21 @@ def figures_for(asked: Asked, table: list[IndicatorRecord], topic: str = "") -> 
     # a money/count indicator: its own figures, not the ratios quoted beside them
     own = [r for r in out if not (measure_of(r.unit) == "percent" and r.base)]
     return own or out
+
+
+def figures_by_words(topic: str, table: list[IndicatorRecord]) -> list[IndicatorRecord]:
+    """Outside the catalogue, one ward's figures whose own words best cover the topic's
+    (each ward's report names the thing its own way)."""
+    want = _words(topic)
+    if not want:
+        return []
+    scored: list[tuple[float, IndicatorRecord]] = []
+    for r in table:
+        have = _words(f"{r.indicator} {r.phrase} {r.unit}")
+        cover = len(want & have) / len(want)
+        if cover >= 0.6:
+            scored.append((cover, r))
+    if not scored:
+        return []
+    top = max(c for c, _ in scored)
+    return [r for c, r in scored if c == top]

@@ -77,16 +77,28 @@ class Entry:
     nouns: frozenset[str] = frozenset()  # what a count of this indicator counts (empty: anything)
 
 
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, str]:
+    out = {}
+    for line in (DATA / "indicators.tsv").read_text(encoding="utf-8").splitlines():
+        if line.startswith("@abbr\t"):
+            _, short, full = (c.strip() for c in line.split("\t")[:3])
+            out[" ".join(re.sub(r"[^\w%‰]+", " ", match_key(short)).split())] = full
+    return out
+
+
 def norm(text: str) -> str:
-    """Lower case, NFC, one tone placement, punctuation as spaces (for alias matching)."""
-    return " ".join(re.sub(r"[^\w%‰]+", " ", match_key(text)).split())
+    """Lower case, NFC, one tone placement, punctuation as spaces, abbreviations spelled out."""
+    words = re.sub(r"[^\w%‰]+", " ", match_key(text)).split()
+    abbr = abbreviations()
+    return " ".join(abbr.get(w, w) for w in words) if abbr else " ".join(words)
 
 
 @lru_cache(maxsize=1)
 def catalogue() -> tuple[Entry, ...]:
     out = []
     for line in (DATA / "indicators.tsv").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
+        if not line.strip() or line.startswith(("#", "@")):
             continue
         cells = [p.strip() for p in line.split("\t")]
         topic, indicator, measure, aliases = cells[:4]
@@ -135,18 +147,24 @@ def _norm_words(phrase: str) -> tuple[str, ...]:
 
 
 def match_catalogue(phrase: str, measure: str, unit: str = "", max_gap: int | None = None) -> Entry | None:
-    """The catalogue entry whose alias ends nearest to the end of ``phrase`` (longest on ties)."""
+    """The catalogue alias that best names the end of ``phrase``: long and near its end
+    ("TMDV tăng trưởng bình quân" → the trade indicator, not the economy-wide one)."""
     words = _norm_words(phrase)
     index, longest = _by_alias()
     n = len(words)
-    for end in range(n, 0, -1):  # nearest end first
-        if max_gap is not None and n - end > max_gap:
-            return None
-        for size in range(min(longest, end), 0, -1):  # longest alias first
+    best: tuple[float, int, Entry] | None = None
+    for end in range(n, 0, -1):
+        gap = n - end
+        if max_gap is not None and gap > max_gap:
+            break
+        for size in range(min(longest, end), 0, -1):
             for e in index.get(" ".join(words[end - size : end]), ()):
                 if _fits(e, measure, unit):
-                    return e
-    return None
+                    score = size - 0.5 * gap
+                    if best is None or score > best[0]:
+                        best = (score, -gap, e)
+                    break
+    return best[2] if best else None
 
 
 # ---------------------------------------------------------------------------- sentence parts
@@ -277,6 +295,11 @@ _NOT_NOUN_START = frozenset(
         "giảm",
         "trong",
         "đến",
+        "năm",
+        "tháng",
+        "ngày",
+        "trên",
+        "trở",
     ]
 )
 
@@ -284,12 +307,12 @@ _NOT_NOUN_START = frozenset(
 def _right_noun_phrase(sentence: str, end: int) -> str:
     """ "93% gia đình đạt danh hiệu văn hóa": the words after a figure up to punctuation (≤ 8)."""
     rest = sentence[end:]
-    cut = re.split(r"[,;:()=.]", rest, maxsplit=1)[0]
+    cut = re.split(r"[,;:()=.]|\s(?:và|với)\s|\s\d", rest, maxsplit=1)[0]
     cut = re.sub(r"^\s*trở\s+lên\b", "", cut, flags=re.IGNORECASE)  # "95% trở lên số hộ …"
     words = cut.split()
     if not words or words[0].lower() in _NOT_NOUN_START:
         return ""
-    return " ".join(words[:8])
+    return " ".join(words[:10])
 
 
 def _right_phrase(sentence: str, end: int) -> str:
@@ -392,6 +415,8 @@ def _name(
             if e:
                 return e.indicator, phrase, e
     left_c, label_c = _content(left), _content(label)
+    if right_long and not f.unit:
+        return right_long, right_long, None  # "9/9 = 100% TDP": the fraction of the same thing
     if measure == "count" and not left_c and clause_left:
         # "Trả tiền bồi thường 08 đợt cho 266/266 hộ": the clause's verb phrase, figures left out
         words = [w for w in clause_left.split() if not re.search(r"\d", w)]
@@ -413,6 +438,8 @@ def _name(
         return named, context, None
     if left_c:
         return " ".join(left_c.split()[-8:]), left_c, None
+    if right_long and measure == "percent":
+        return f"tỷ lệ {right_long}", right_long, None  # "100% giáo viên đạt chuẩn …"
     if prev:
         # a ratio of the previous figure: "04 hộ nghèo = 0,14%" → the rate of the same thing
         e = match_catalogue(prev_phrase, measure) if prev_phrase else None
@@ -433,7 +460,11 @@ def extract_sentence(sentence: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, o
     prev_indicator: str | None = None
     prev_phrase = ""
     prev_end = 0
-    for f in figs:
+    nouns = [_right_noun_phrase(sentence, f.end) for f in figs]
+    for i in range(len(figs) - 2, -1, -1):
+        if re.fullmatch(r"\s*=\s*", sentence[figs[i].end : figs[i + 1].start]) and not nouns[i]:
+            nouns[i] = nouns[i + 1]  # "2.595/2.789 = 93% gia đình …": both count the same thing
+    for fi, f in enumerate(figs):
         cs = _clause_start(sentence, f.start)
         ls = max(cs, prev_end) if prev_end > cs else cs
         left_full = sentence[ls : f.start]
@@ -457,7 +488,7 @@ def extract_sentence(sentence: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, o
             prev_phrase,
             ctx.heading,
             base,
-            _right_noun_phrase(sentence, f.end),
+            nouns[fi],
             sentence[cs : f.start],
         )
         kind = _kind(sentence[cs : f.start] + " " + label, left_full, base, f, ctx)

@@ -119,3 +119,19 @@ def test_no_indicator_falls_back_to_quotes_without_a_figure() -> None:
 def test_topic_drops_wards_and_years() -> None:
     assert topic_of("So sánh thu ngân sách năm 2023 của phường Ngô Quyền và Xương Giang",
                     ["Ngô Quyền", "Xương Giang"]) == "thu ngân sách"  # fmt: skip
+
+
+def test_lower_is_answered_as_lower() -> None:
+    table = [rec("A", "tỷ lệ hộ nghèo", "0,5%", 0.5, "%"), rec("B", "tỷ lệ hộ nghèo", "0,9%", 0.9, "%")]
+    r = compare("Phường nào có tỷ lệ hộ nghèo thấp hơn?", ["A", "B"], never, kind, lambda: table)
+    assert "phường A (0,5%) thấp hơn phường B (0,9%)" in r.answer
+
+
+def test_year_named_is_kept_strictly() -> None:
+    table = [
+        rec("A", "tỷ lệ hộ nghèo", "0,5%", 0.5, "%", year=2022),
+        rec("B", "tỷ lệ hộ nghèo", "0,9%", 0.9, "%"),
+    ]
+    r = compare("So sánh tỷ lệ hộ nghèo năm 2023", ["A", "B"], never, kind, lambda: table)
+    assert [row.get("figure") for row in r.comparison] == [None, "0,9%"]
+    assert "phường A không nêu" in r.answer
