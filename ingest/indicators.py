@@ -269,7 +269,10 @@ def _clause_start(sentence: str, pos: int) -> int:
 
 
 def _content(words: str) -> str:
-    """Drop function words at both ends; what is left names something (or is empty)."""
+    """Drop periods ("6 tháng đầu năm"), then function words at both ends; what is left names
+    something (or is empty)."""
+    words = _PERIOD_RE.sub(" ", words)
+    words = re.sub(r"\b(?:năm|Năm)\s+(?:19|20)\d\d\b", " ", words)
     toks = words.split()
     while toks and (toks[0].lower().strip(",:") in _FUNCTION or not re.search(r"[^\W\d_]", toks[0])):
         toks.pop(0)
@@ -510,7 +513,9 @@ def extract_sentence(sentence: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, o
             )
         )
         prev_indicator, prev_phrase = indicator, phrase
-        prev_end = f.end
+        # the previous figure's own noun phrase ("03 vụ tai nạn giao thông") is not the next one's name
+        tail = sentence.find(right, f.end) if right else -1
+        prev_end = tail + len(right) if tail >= 0 and right else f.end
     return out
 
 

@@ -35,7 +35,7 @@ _FIGURE_RE = re.compile(
 )
 # symbols and measure words right after the number (longest first)
 _SYMBOL_RE = re.compile(
-    r"\s*(?P<u>%|‰|đồng(?!\s+chí)|đ(?![^\W\d_]|/[^\W\d_])|ha(?![^\W\d_])|m2|m²|m3|m³|km|kg|tấn|lít)",
+    r"\s*(?P<u>%|‰|(?:tạ|tấn|kg)/ha|đồng(?!\s+chí)|đ(?![^\W\d_]|/[^\W\d_])|ha(?![^\W\d_])|m2|m²|m3|m³|km|kg|tấn|lít)",
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[^\W\d_]+")
@@ -43,7 +43,7 @@ _YEAR_RE = re.compile(r"(?:19|20)\d\d")
 
 # the word before a number that makes it a date, an ordinal, a name or an address
 _NOT_VALUE_BEFORE = re.compile(
-    r"(?:\b(?:ngày|tháng|quý|tuần|năm|niên khóa|nhiệm kỳ|giai đoạn|khóa|khoá|kỳ|kì|lần thứ|thứ|lần|đợt|"
+    r"(?:\b(?:ngày|tháng|quý|tuần|niên khóa|nhiệm kỳ|giai đoạn|khóa|khoá|kỳ|kì|lần thứ|thứ|lần|đợt|"
     r"(?<!tổng )số|điều|khoản|điểm|chương|mục|phụ lục|ngõ|ngách|hẻm|kiệt|tổ|tổ dân phố|tdp|thôn|xóm|khu|lô|"
     r"đường|phố|quốc lộ|tỉnh lộ|ql|tl|km|phòng|tầng|lớp|cấp độ|mức độ|nhóm|cụm|"
     r"nghị định|thông tư|quyết định|chỉ thị|nghị quyết|công văn|luật|iso|tcvn|"
@@ -197,6 +197,7 @@ def _fallback_unit(text: str, pos: int) -> str:
 
 
 # a level or grade: "mức 1, 2", "cấp độ 3", "loại 1" (a number with a unit after these is a figure)
+_YEAR_WORD_BEFORE = re.compile(r"\bnăm\s*$", re.IGNORECASE)
 _ORDINAL_BEFORE = re.compile(r"\b(?:mức|cấp|loại|hạng|bậc|giải)\s*$", re.IGNORECASE)
 
 
@@ -225,6 +226,10 @@ def _skip(sentence: str, m: re.Match[str], end: int) -> bool:
         if not _unit_after(sentence, end)[0]:
             return True  # a year
     unit = _unit_after(sentence, end)[0]
+    if _YEAR_WORD_BEFORE.search(sentence[max(0, m.start() - 8) : m.start()]) and (
+        _YEAR_RE.fullmatch(m.group("num")) or (not unit and parse_number(m.group("num")) <= 10)
+    ):
+        return True  # "năm 2023", "năm 2" — but "cả năm 1.250 ha" is a figure
     if not unit and _ORDINAL_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()]):
         return True
     if _NOT_VALUE_AFTER.match(sentence[end:]) and unit not in ("%", "‰"):

@@ -68,3 +68,29 @@ def test_catalogue_respects_measure() -> None:
     assert hit is not None and hit.indicator == "tỷ lệ hộ nghèo"
     hit = match_catalogue("phường có hộ nghèo", "count")
     assert hit is not None and hit.indicator == "số hộ nghèo"
+
+
+def test_other_communes_wording() -> None:
+    got = {
+        (r[0], r[1])
+        for t in (
+            "Tổng thu ngân sách trên địa bàn xã ước thực hiện 9 tháng đạt 5.234 triệu đồng, bằng 87,2% dự toán.",
+            "Số hộ nghèo cuối năm là 45 hộ, chiếm 2,1%.",
+            "Tuyển chọn, gọi 12 thanh niên nhập ngũ, đạt 100% chỉ tiêu.",
+            "Xảy ra 03 vụ tai nạn giao thông, làm chết 02 người, bị thương 01 người.",
+            "Diện tích lúa cả năm 1.250 ha, năng suất bình quân 62,5 tạ/ha, sản lượng đạt 7.812 tấn.",
+            "6 tháng đầu năm, Tổng giá trị sản xuất ước đạt 245,6 tỷ đồng, tăng 8,2% so với cùng kỳ.",
+        )
+        for r in rows(t)
+    }
+    assert {
+        ("5.234 triệu đồng", "thu ngân sách"),
+        ("45 hộ", "số hộ nghèo"),
+        ("2,1%", "tỷ lệ hộ nghèo"),
+        ("12 thanh niên", "tuyển quân"),
+        ("03 vụ", "số vụ tai nạn giao thông"),
+        ("1.250 ha", "diện tích gieo trồng"),
+        ("62,5 tạ/ha", "năng suất lúa"),
+        ("245,6 tỷ đồng", "tổng giá trị sản xuất"),
+    } <= got
+    assert ("02 người", "số vụ tai nạn giao thông") not in got  # the dead are not accidents
