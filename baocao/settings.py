@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     collection: str = "baocao"
     max_file_mb: float = Field(default=50.0, description="files larger than this are refused")
     max_question_chars: int = 2000
+    # What one file may expand to while it is read (ingest/limits.py); over any of them the file
+    # is refused with one line naming the limit.
+    max_unzipped_mb: float = Field(default=100.0, description="DOCX: total uncompressed size of the zip")
+    max_xml_mb: float = Field(default=20.0, description="DOCX: uncompressed size of the XML parts")
+    max_zip_members: int = Field(default=1000, description="DOCX: number of members in the zip")
+    max_pdf_pages: int = Field(default=2000, description="PDF: number of pages")
+    max_chars: int = Field(default=5_000_000, description="characters of text extracted from one file")
+    parse_timeout_s: float = Field(default=300.0, description="wall-clock budget to read one file (OCR included)")
+    parse_memory_mb: int = Field(default=1024, description="memory of the process reading a PDF/DOCX")
+    parse_isolated: bool = Field(
+        default=True, description="read PDF/DOCX in a child process with hard memory/time limits"
+    )
     top_k: int = 8
 
     @property

@@ -5,8 +5,15 @@
 * ``list [--json]`` — documents in the index.
 * ``remove DOC_ID_OR_SOURCE`` — drop a document from the index.
 
-Errors from parsing print one Vietnamese line on stderr; ``inspect`` then exits with 2,
-``add`` goes on with the next file and exits with 1 when any file failed.
+Errors print one Vietnamese line on stderr, names and messages on one line with control
+characters escaped (``baocao.safe_text.one_line``). Exit codes (``ingest.errors``): ``inspect``
+exits with 2 on a refused file; ``add`` goes on with the next file, prints a summary and exits
+with 1 when any file was refused; 2 for bad arguments or nothing to add.
+
+``add`` never follows a symlink, never reads a device, FIFO or socket and never leaves the
+folder it was given (``ingest.files``); each such entry is reported on its own line.
+``--ward`` names the area of files that name none; a file of a folder whose letterhead names
+another area is reported, not relabelled; a file named explicitly takes ``--ward`` as given.
 """
 
 from __future__ import annotations
@@ -14,18 +21,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ingest.errors import IngestError, UnsupportedFormat
+from baocao.safe_text import one_line
+from ingest.errors import EXIT_FAILED, EXIT_INPUT, EXIT_OK, IngestError, NotARegularFile, UnsupportedFormat
+from ingest.files import SYMLINK, walk_folder
 from ingest.loaders import SUPPORTED_EXTENSIONS
 
 if TYPE_CHECKING:
     from baocao.settings import Settings
     from ingest.models import ParsedDocument
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+STATUS_LABELS = {"added": "ĐÃ NẠP", "unchanged": "KHÔNG ĐỔI", "replaced": "ĐÃ THAY"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--ward", help='tên phường/xã, ví dụ "phường Ngô Quyền" hoặc "xã Đức Giang"')
     add = sub.add_parser("add", help="nạp tệp hoặc thư mục vào chỉ mục")
     add.add_argument("paths", nargs="+", type=Path)
-    add.add_argument("--ward", help="tên phường/xã cho mọi tệp được nạp")
+    add.add_argument(
+        "--ward",
+        help="tên phường/xã cho các tệp không ghi tên địa bàn (tệp ghi tên nơi khác bị báo, không gán lại)",
+    )
     add.add_argument("--if-empty", action="store_true", help="chỉ nạp khi chỉ mục chưa có báo cáo nào")
     lst = sub.add_parser("list", help="liệt kê tài liệu trong chỉ mục")
     lst.add_argument("--json", action="store_true")
@@ -76,7 +90,7 @@ def index_has_documents(settings: Settings) -> bool:
 
 
 def _err(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    print(one_line(msg), file=sys.stderr, flush=True)
 
 
 def doc_to_json(doc: ParsedDocument) -> dict[str, Any]:
@@ -99,7 +113,7 @@ def doc_to_json(doc: ParsedDocument) -> dict[str, Any]:
 def cmd_inspect(path: Path, settings: Settings, ward: str | None, as_json: bool) -> int:
     from ingest.pipeline import parse_file
 
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         _err(f"Không tìm thấy tệp {path}.")
         return EXIT_INPUT
     try:
@@ -112,70 +126,127 @@ def cmd_inspect(path: Path, settings: Settings, ward: str | None, as_json: bool)
         sys.stdout.write("\n")
         return EXIT_OK
     m = doc.metadata
-    print(f"{m.ward_full} · {m.label}")
-    print(f"Tiêu đề: {m.title}")
-    print(f"Người ký: {m.signer or '—'} · Năm: {', '.join(map(str, m.years)) or '—'} · doc_id: {m.doc_id}")
+    print(one_line(f"{m.ward_full} · {m.label}"))
+    print(one_line(f"Tiêu đề: {m.title}"))
+    years = ", ".join(map(str, m.years)) or "—"
+    print(one_line(f"Người ký: {m.signer or '—'} · Năm: {years} · doc_id: {m.doc_id}"))
     print(f"{len(doc.chunks)} đoạn:")
     for c in doc.chunks:
         page = f" (trang {c.page})" if c.page is not None else ""
-        print(f"\n[{c.position}] {' > '.join(c.heading_path) or '(mở đầu)'}{page}")
-        print(c.text)
+        print("\n" + one_line(f"[{c.position}] {' > '.join(c.heading_path) or '(mở đầu)'}{page}"))
+        print("\n".join(one_line(ln) for ln in c.text.split("\n")))
     return EXIT_OK
 
 
-def iter_inputs(paths: Sequence[Path]) -> Iterator[tuple[Path, IngestError | None]]:
-    """Files to add: folders recursively (supported extensions only, others skipped silently);
-    an explicitly named unsupported or missing file yields an error."""
+class Input(NamedTuple):
+    path: Path
+    error: IngestError | None  # refused before reading (link, special file, missing, format)
+    in_folder: bool  # found by walking a folder given on the command line
+
+
+def iter_inputs(paths: Sequence[Path]) -> Iterator[Input]:
+    """Files to add: folders walked without following links (supported extensions only,
+    others skipped silently); links, special files, missing or unsupported files named
+    explicitly yield an error."""
     for p in paths:
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUPPORTED_EXTENSIONS and not f.name.startswith("~$"):
-                    yield f, None
-        elif p.is_file():
-            if p.suffix.lower() in SUPPORTED_EXTENSIONS:
-                yield p, None
-            else:
-                yield p, UnsupportedFormat(p.name, SUPPORTED_EXTENSIONS)
+        if p.is_symlink():
+            yield Input(p, NotARegularFile(str(p), SYMLINK), False)
+        elif p.is_dir():
+            for f, err in walk_folder(p, SUPPORTED_EXTENSIONS):
+                yield Input(f, err, True)
+        elif p.exists():
+            if p.suffix.lower() not in SUPPORTED_EXTENSIONS:
+                yield Input(p, UnsupportedFormat(p.name, SUPPORTED_EXTENSIONS), False)
+            else:  # a FIFO or device named explicitly is refused when opened (ingest.files)
+                yield Input(p, None, False)
         else:
-            yield p, IngestError(f"Không tìm thấy tệp hoặc thư mục {p}.", source=str(p))
+            yield Input(p, IngestError(f"Không tìm thấy tệp hoặc thư mục {p}.", source=str(p)), False)
+
+
+@dataclass
+class AddSummary:
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    ocr: int = 0
+    refused: Counter[str] = field(default_factory=Counter)  # short reason -> files
+
+    def line(self) -> str:
+        """One line of counts; each refused file already has its own line, so no names here."""
+        n = sum(self.refused.values())
+        why = ", ".join(f"{reason}: {k}" for reason, k in self.refused.most_common())
+        return (
+            f"Tổng kết: {self.added} tệp đã nạp, {self.replaced} tệp đã thay, "
+            f"{self.unchanged} tệp không đổi, {self.ocr} tệp nhận dạng chữ (OCR), "
+            f"{n} tệp bị từ chối" + (f" ({why})." if n else ".")
+        )
+
+
+REASONS = {
+    "EmptyFile": "rỗng",
+    "UnsupportedFormat": "định dạng không hỗ trợ",
+    "FileTooLarge": "quá lớn",
+    "LimitExceeded": "vượt giới hạn đọc",
+    "NotARegularFile": "liên kết hoặc tệp đặc biệt",
+    "WardConflict": "ghi tên địa bàn khác --ward",
+    "NoWardFound": "không rõ phường/xã",
+    "UndecodableText": "không giải mã được",
+    "CorruptPdf": "tệp hỏng",
+    "CorruptDocx": "tệp hỏng",
+    "EncryptedPdf": "có mật khẩu",
+    "ScannedPdf": "bản quét",
+    "NotAReport": "không phải báo cáo",
+}
+
+
+def reason_of(err: BaseException) -> str:
+    return REASONS.get(type(err).__name__, "lỗi khác")
+
+
+def _used_ocr(doc: ParsedDocument) -> bool:
+    """Whether some pages had to be recognised (scans, ``DocumentMeta.ocr_pages``)."""
+    return doc.metadata.ocr_pages > 0
 
 
 def cmd_add(paths: Sequence[Path], settings: Settings, ward: str | None) -> int:
-    from tqdm import tqdm
-
     from ingest.pipeline import parse_file
 
     items = list(iter_inputs(paths))
     if not items:
         _err("Không có tệp nào để nạp (chỉ nhận: " + ", ".join(SUPPORTED_EXTENSIONS) + ").")
-        return EXIT_FAILED
-    failed = 0
+        return EXIT_INPUT
+    summary = AddSummary()
     index = None
     try:
-        for path, pre_err in tqdm(items, desc="Nạp", unit="tệp", file=sys.stderr, disable=len(items) < 2):
+        for path, pre_err, in_folder in items:
+            name = one_line(path.name)
             try:
                 if pre_err is not None:
                     raise pre_err
-                doc = parse_file(path, settings, ward=ward)
+                doc = parse_file(
+                    path, settings, ward=ward, ward_policy="default" if in_folder else "override"
+                )
                 if index is None:
                     index = _open_index(settings)
                 res = index.add_document(doc)
-                label = {"added": "ĐÃ NẠP", "unchanged": "KHÔNG ĐỔI", "replaced": "ĐÃ THAY"}.get(
-                    res.status, res.status
-                )
-                tqdm.write(f"{label} {path.name}: {res.chunks} đoạn (doc_id {res.doc_id})", file=sys.stdout)
+                setattr(summary, res.status, getattr(summary, res.status, 0) + 1)
+                ocr = _used_ocr(doc)
+                summary.ocr += ocr
+                extra = " · OCR" if ocr else ""
+                label = STATUS_LABELS.get(res.status, res.status)
+                print(one_line(f"{label} {name}: {res.chunks} đoạn (doc_id {res.doc_id}){extra}"), flush=True)
             except IngestError as e:
-                failed += 1
-                tqdm.write(f"LỖI {path.name}: {e.message_vi}", file=sys.stdout)
+                summary.refused[reason_of(e)] += 1
+                _err(f"LỖI {name}: {e.message_vi}")
             except Exception as e:  # the store may fail on one file; keep going with the others
-                failed += 1
-                tqdm.write(
-                    f"LỖI {path.name}: lỗi khi ghi vào chỉ mục ({type(e).__name__}: {e})", file=sys.stdout
-                )
+                reason = f"lỗi khi ghi vào chỉ mục ({type(e).__name__}: {e})"
+                summary.refused["lỗi khi ghi vào chỉ mục"] += 1
+                _err(f"LỖI {name}: {reason}")
     finally:
         if index is not None:
             index.close()
-    return EXIT_OK if failed == 0 else EXIT_FAILED
+    _err(summary.line())
+    return EXIT_OK if not summary.refused else EXIT_FAILED
 
 
 def _open_index(settings: Settings) -> Any:
@@ -197,7 +268,7 @@ def cmd_list(settings: Settings, as_json: bool) -> int:
     if not docs:
         print("Chỉ mục chưa có tài liệu nào.")
     for d in docs:
-        print(f"{d.doc_id}  {d.ward_full} · {d.label} · {d.source}")
+        print(one_line(f"{d.doc_id}  {d.ward_full} · {d.label} · {d.source}"))
     return EXIT_OK
 
 
@@ -210,5 +281,5 @@ def cmd_remove(settings: Settings, key: str) -> int:
     if removed is None:
         _err(f"Không tìm thấy tài liệu {key} trong chỉ mục.")
         return EXIT_FAILED
-    print(f"Đã xóa {removed.source} ({removed.doc_id}).")
+    print(one_line(f"Đã xóa {removed.source} ({removed.doc_id})."))
     return EXIT_OK

@@ -18,20 +18,23 @@ from pathlib import Path
 from typing import Any
 
 from ingest import tables
-from ingest.errors import CorruptDocx, EmptyFile
+from ingest.errors import CorruptDocx, EmptyFile, LimitExceeded
+from ingest.limits import ReadBudget, ReadLimits, check_zip
 from ingest.loaders import clean_text
 from ingest.rawdoc import Line, RawDocument
 
 _HEADING_STYLE_RE = re.compile(r"^(?:Heading|Tiêu đề)\s*(\d)", re.IGNORECASE)
 
 
-def load_docx(path: Path, data: bytes | None = None) -> RawDocument:
+def load_docx(path: Path, data: bytes | None = None, budget: ReadBudget | None = None) -> RawDocument:
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
 
     raw = data if data is not None else path.read_bytes()
     if not raw:
         raise EmptyFile(path.name)
+    budget = budget or ReadBudget(ReadLimits(), path.name)
+    check_zip(io.BytesIO(raw), budget)  # member count and inflated size, before python-docx reads it
     try:
         doc = Document(io.BytesIO(raw))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
@@ -47,11 +50,17 @@ def load_docx(path: Path, data: bytes | None = None) -> RawDocument:
                 line = _paragraph_line(item, notes, order)
                 if line is not None:
                     lines.append(line)
+                    budget.add_chars(len(line.text))
             else:
-                lines.extend(_table_lines(item))
+                rows = _table_lines(item)
+                lines.extend(rows)
                 lines.append(Line(text=""))
+                budget.add_chars(sum(len(r.text) for r in rows))
+            budget.tick()
         # note texts after the body, in the form ``ingest.footnotes`` puts back in place
         lines.extend(Line(text=f"<sup>({num})</sup> {notes[fid]}") for fid, num in order.items())
+    except LimitExceeded:
+        raise
     except Exception as e:
         raise CorruptDocx(path.name, f"{type(e).__name__}: {e}") from e
     if not any(ln.text for ln in lines):

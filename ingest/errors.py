@@ -1,11 +1,20 @@
 """Ingest errors: each carries one clear Vietnamese sentence for the user (``message_vi``).
 
-The CLI prints ``message_vi`` on stderr and exits with code 2; the UI shows it as is.
+The CLI prints ``message_vi`` on stderr (one line, control characters escaped) and exits
+with one of the codes below (the same table is in the README); the UI shows it as is.
+
+* ``EXIT_OK`` (0) — every file went in (or, for ``inspect``, the file was parsed).
+* ``EXIT_FAILED`` (1) — ``add``/``remove``: at least one file was refused or not found;
+  the good files of the batch still went in.
+* ``EXIT_INPUT`` (2) — ``inspect``: the file was refused; any command: bad arguments
+  (argparse) or nothing to add at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 
 class IngestError(Exception):
@@ -99,5 +108,35 @@ class NotAReport(IngestError):
     def __init__(self, source: str) -> None:
         super().__init__(
             f"Tệp {source} không có nội dung văn bản đủ để tạo đoạn trích (quá ngắn hoặc không phải báo cáo).",
+            source=source,
+        )
+
+
+class LimitExceeded(IngestError):
+    """A file expands past a read limit (``ingest.limits``); ``setting`` names the variable."""
+
+    def __init__(self, source: str, what: str, limit: str, setting: str) -> None:
+        super().__init__(
+            f"Tệp {source} bị từ chối: vượt giới hạn {what} ({limit}, đặt bằng {setting}).", source=source
+        )
+        self.what = what
+        self.setting = setting
+
+
+class NotARegularFile(IngestError):
+    """Symlinks, FIFOs, devices, sockets and paths outside the given folder are never read."""
+
+    def __init__(self, source: str, kind: str) -> None:
+        super().__init__(f"Bỏ qua {source}: {kind}, không đọc.", source=source)
+        self.kind = kind
+
+
+class WardConflict(IngestError):
+    """``--ward`` names one area but the file's letterhead names another: reported, not relabelled."""
+
+    def __init__(self, source: str, named: str, given: str) -> None:
+        super().__init__(
+            f"Tệp {source} ghi tên {named} nhưng --ward là {given}; không gán lại, tệp không được nạp "
+            f"(nạp riêng tệp này nếu đúng là của {given}).",
             source=source,
         )

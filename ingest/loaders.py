@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ingest.encoding import decode_bytes
 from ingest.errors import UnsupportedFormat
+from ingest.limits import ReadBudget, ReadLimits
 from ingest.rawdoc import Line, RawDocument
 from ingest.undouble import undouble
 
@@ -42,20 +43,23 @@ def clean_text(text: str) -> str:
     return undouble(text)
 
 
-def load_path(path: Path, data: bytes | None = None) -> RawDocument:
+def load_path(path: Path, data: bytes | None = None, budget: ReadBudget | None = None) -> RawDocument:
+    """Load ``path`` (or its bytes ``data``), within ``budget`` (default limits when None)."""
     ext = path.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
         raise UnsupportedFormat(path.name, SUPPORTED_EXTENSIONS)
+    budget = budget or ReadBudget(ReadLimits(), path.name)
     if ext == ".pdf":
         from ingest.pdf_loader import load_pdf
 
-        return load_pdf(path, data)
+        return load_pdf(path, data, budget)
     if ext == ".docx":
         from ingest.docx_loader import load_docx
 
-        return load_docx(path, data)
+        return load_docx(path, data, budget)
     raw = data if data is not None else path.read_bytes()
     text = decode_bytes(raw, path.name)
+    budget.add_chars(len(text))
     return load_text(text, path.name, fmt=ext.lstrip("."))
 
 

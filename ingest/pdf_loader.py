@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest import ocr, tables
-from ingest.errors import CorruptPdf, EmptyFile, EncryptedPdf, ScannedPdf
+from ingest.errors import CorruptPdf, EmptyFile, EncryptedPdf, LimitExceeded, ScannedPdf
+from ingest.limits import ReadBudget, ReadLimits
 from ingest.loaders import clean_text
 from ingest.rawdoc import Line, RawDocument
 
@@ -41,7 +42,33 @@ def _is_password_error(e: BaseException) -> bool:
     return False
 
 
-def load_pdf(path: Path, data: bytes | None = None) -> RawDocument:
+def _declared_pages(pdf: Any) -> int | None:
+    """The page count the document catalog declares (read before any page is parsed)."""
+    try:
+        from pdfminer.pdftypes import resolve1
+
+        pages = resolve1(pdf.doc.catalog["Pages"])
+        count = resolve1(pages.get("Count"))
+        return int(count) if isinstance(count, int) else None
+    except Exception:  # a broken catalog is found out by the page loop below
+        return None
+
+
+def _content_bytes(page: Any) -> int:
+    """Size of the page's inflated content streams (pdfminer keeps them for the parse)."""
+    from pdfminer.pdftypes import resolve1
+
+    contents = resolve1(page.page_obj.attrs.get("Contents"))
+    streams = contents if isinstance(contents, list) else [contents]
+    total = 0
+    for s in streams:
+        s = resolve1(s)
+        if hasattr(s, "get_data"):
+            total += len(s.get_data())
+    return total
+
+
+def load_pdf(path: Path, data: bytes | None = None, budget: ReadBudget | None = None) -> RawDocument:
     import pdfplumber
 
     raw = data if data is not None else path.read_bytes()
@@ -57,12 +84,18 @@ def load_pdf(path: Path, data: bytes | None = None) -> RawDocument:
         raise CorruptPdf(path.name, f"{type(e).__name__}: {e}") from e
     lines: list[Line] = []
     ocr_pages: list[int] = []
+    budget = budget or ReadBudget(ReadLimits(), path.name)
     try:
         with pdf:
+            declared = _declared_pages(pdf)
+            if declared is not None:
+                budget.check_pages(declared)
             n_pages = len(pdf.pages)
+            budget.check_pages(n_pages)
             any_text = False
             state = _TableState()
             for pno, page in enumerate(pdf.pages, start=1):
+                budget.add_inflated(_content_bytes(page))
                 if (ocr.needs_ocr(page) or ocr.garbled_text_layer(page)) and ocr.available():
                     page_lines = _ocr_lines(raw, pno)
                     if page_lines:
@@ -71,8 +104,10 @@ def load_pdf(path: Path, data: bytes | None = None) -> RawDocument:
                     page_lines = _page_lines(page, pno, state)
                 if any(ln.text for ln in page_lines):
                     any_text = True
+                budget.add_chars(sum(len(ln.text) for ln in page_lines))
                 lines.extend(page_lines)
-    except (EncryptedPdf, CorruptPdf):
+                page.close()  # drop the page's parsed objects: memory stays per page
+    except (EncryptedPdf, CorruptPdf, LimitExceeded):
         raise
     except Exception as e:
         if _is_password_error(e):

@@ -7,11 +7,24 @@ parse_text(text, source, ward=None)   -> ParsedDocument   # tests, pasted text
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from baocao.safe_text import one_line, strip_controls
 from baocao.settings import Settings
+from baocao.vntext import fold, match_key
 from ingest import footnotes, tables
 from ingest.chunking import ChunkConfig, Piece, chunk_sections, fit_tokens, short_heading
-from ingest.errors import EmptyFile, FileTooLarge, IngestError, NotAReport, NoWardFound, UnsupportedFormat
+from ingest.errors import (
+    EmptyFile,
+    FileTooLarge,
+    IngestError,
+    NotAReport,
+    NoWardFound,
+    UnsupportedFormat,
+    WardConflict,
+)
+from ingest.files import read_regular_file
+from ingest.limits import ReadBudget, ReadLimits
 from ingest.loaders import SUPPORTED_EXTENSIONS, load_path, load_text
 from ingest.metadata import extract as extract_meta
 from ingest.metadata import parse_ward_override, signature_lines
@@ -21,7 +34,19 @@ from ingest.repair import build_blocks, clean_lines
 from ingest.structure import build_sections
 
 # Part of every document id: a parser/chunker change re-ingests a file as a new version.
-PIPELINE_VERSION = "pipeline-2"
+# pipeline-3: the area is part of the id (the same text under two wards is two documents).
+PIPELINE_VERSION = "pipeline-3"
+WardPolicy = Literal["override", "default"]
+
+
+def document_id(clean_text: str, ward_kind: str, ward: str) -> str:
+    """Content hash of the clean text, the pipeline version and the normalised area."""
+    return content_hash(f"{clean_text}\n{PIPELINE_VERSION}\n{area_key(ward_kind, ward)}")
+
+
+def area_key(ward_kind: str, ward: str) -> str:
+    """ "phường Hòa Bình", "Phuong  hoa binh" → one key (case, spaces, tone marks, NFC)."""
+    return fold(match_key(f"{ward_kind} {ward}"))
 
 
 def check_file(path: Path, settings: Settings) -> None:
@@ -37,15 +62,37 @@ def check_file(path: Path, settings: Settings) -> None:
 
 
 def parse_file(
-    path: Path, settings: Settings, ward: str | None = None, cfg: ChunkConfig | None = None
+    path: Path,
+    settings: Settings,
+    ward: str | None = None,
+    cfg: ChunkConfig | None = None,
+    ward_policy: WardPolicy = "override",
 ) -> ParsedDocument:
-    path = Path(path)
+    """Read one file within the limits of ``settings`` (see ``ingest.limits``) and parse it.
+
+    The file is opened once, without following a symlink, and must be a regular file;
+    PDF/DOCX are read in a child process with hard memory/time limits
+    (``settings.parse_isolated``)."""
+    return parse_raw(read_file(Path(path), settings), ward=ward, cfg=cfg, ward_policy=ward_policy)
+
+
+def read_file(path: Path, settings: Settings) -> RawDocument:
+    """``path`` → RawDocument, every read limit enforced while reading."""
+    if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+        raise UnsupportedFormat(path.name, SUPPORTED_EXTENSIONS)
+    limit = settings.max_file_mb
     try:
-        check_file(path, settings)
-        raw = load_path(path)
+        data = read_regular_file(path, int(limit * 1024 * 1024), limit)
     except OSError as e:
         raise IngestError(f"Không đọc được tệp {path.name} ({e.strerror or e}).", source=path.name) from e
-    return parse_raw(raw, ward=ward, cfg=cfg)
+    if not data:
+        raise EmptyFile(path.name)
+    limits = ReadLimits.from_settings(settings)
+    if settings.parse_isolated and path.suffix.lower() in (".pdf", ".docx"):
+        from ingest.sandbox import load_isolated
+
+        return load_isolated(path.name, data, limits)
+    return load_path(path, data, budget=ReadBudget(limits, path.name))
 
 
 def parse_text(
@@ -56,8 +103,21 @@ def parse_text(
     return parse_raw(load_text(text, source, fmt=fmt), ward=ward, cfg=cfg)
 
 
-def parse_raw(raw: RawDocument, ward: str | None = None, cfg: ChunkConfig | None = None) -> ParsedDocument:
+def parse_raw(
+    raw: RawDocument,
+    ward: str | None = None,
+    cfg: ChunkConfig | None = None,
+    ward_policy: WardPolicy = "override",
+) -> ParsedDocument:
+    """RawDocument → ParsedDocument.
+
+    ``ward`` with ``ward_policy="override"`` (one file named by the user) is the file's area;
+    with ``"default"`` (files of a folder) it is the area of files that name none, and a file
+    whose letterhead names another area raises ``WardConflict`` instead of being relabelled."""
     cfg = cfg or ChunkConfig()
+    raw.source = one_line(raw.source)
+    for ln in raw.lines:  # control characters and escape codes never reach a terminal or a page
+        ln.text = strip_controls(ln.text)
     docx = raw.fmt == "docx"
     lines = clean_lines(raw.lines, raw.pdf_like, paged=raw.fmt == "pdf")
     lines, notes = footnotes.extract(lines, raw.pdf_like)
@@ -68,6 +128,10 @@ def parse_raw(raw: RawDocument, ward: str | None = None, cfg: ChunkConfig | None
     m = extract_meta(blocks, sections, end, head_lines=head_lines)
     if ward and ward.strip():
         kind, name = parse_ward_override(ward, m.ward_candidates, m.ward_kind)
+        if ward_policy == "default" and m.ward:
+            if fold(match_key(m.ward)) != fold(match_key(name)):
+                raise WardConflict(raw.source, f"{m.ward_kind} {m.ward}".strip(), f"{kind} {name}")
+            kind, name = m.ward_kind or kind, m.ward
     elif m.ward:
         kind, name = m.ward_kind, m.ward
     else:
@@ -75,7 +139,7 @@ def parse_raw(raw: RawDocument, ward: str | None = None, cfg: ChunkConfig | None
     clean = render_clean_text(blocks)
     if len(clean.strip()) < 20:
         raise NotAReport(raw.source)
-    doc_id = content_hash(f"{clean}\n{PIPELINE_VERSION}")
+    doc_id = document_id(clean, kind, name)
     meta = DocumentMeta(
         doc_id=doc_id,
         ward=name,

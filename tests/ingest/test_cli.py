@@ -117,17 +117,19 @@ def test_add_list_remove(tmp_path: Path, fake: FakeIndex, capsys: pytest.Capture
     (folder / "ghi_chu.xlsx").write_bytes(b"skip me silently")
     (folder / "rong.txt").write_bytes(b"")
     assert cli.main(["add", str(folder)]) == 1  # rong.txt failed, the others went in
-    out = capsys.readouterr().out.splitlines()
+    cap = capsys.readouterr()
+    out, err = cap.out.splitlines(), cap.err.splitlines()
     assert any(line.startswith("ĐÃ NẠP a.txt:") and "đoạn" in line for line in out)
     assert any(line.startswith("ĐÃ NẠP b.txt:") for line in out)
-    assert any(line.startswith("LỖI rong.txt:") and "rỗng" in line for line in out)
-    assert not any("xlsx" in line for line in out)
+    assert any(line.startswith("LỖI rong.txt:") and "rỗng" in line for line in err)  # errors on stderr
+    assert not any("LỖI" in line for line in out)
+    assert not any("xlsx" in line for line in out + err)
     assert len(fake.docs) == 2
     assert cli.main(["add", str(folder / "a.txt")]) == 0
     assert "KHÔNG ĐỔI a.txt" in capsys.readouterr().out
     assert cli.main(["add", str(folder / "ghi_chu.xlsx"), str(folder / "a.txt")]) == 1
-    out2 = capsys.readouterr().out
-    assert "LỖI ghi_chu.xlsx: Định dạng tệp" in out2 and "KHÔNG ĐỔI a.txt" in out2
+    cap2 = capsys.readouterr()
+    assert "LỖI ghi_chu.xlsx: Định dạng tệp" in cap2.err and "KHÔNG ĐỔI a.txt" in cap2.out
     assert cli.main(["list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert {d["source"] for d in listed} == {"a.txt", "b.txt"}
