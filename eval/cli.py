@@ -94,14 +94,30 @@ def make_answerer(
     return assistant
 
 
-def evaluate(answerer: Answerer, questions: Path, out: Path, config: str) -> tuple[dict[str, Any], list[str]]:
+def evaluate(
+    answerer: Answerer, questions: Path, out: Path, config: str
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """Answer every valid line; the summary covers the scored ones (None when there are none:
+    lines with only ``id`` and ``question`` are answered and left unscored)."""
     from eval.metrics import summarise
     from eval.runner import run_questions
 
     records, qs, problems = run_questions(answerer, questions, out, desc=config)
     if not qs:
         raise UnusableInput(f"{questions}: không có câu hỏi hợp lệ nào")
-    return summarise(records, qs), problems
+    pairs = [(r, q) for r, q in zip(records, qs, strict=True) if q.scored]
+    unscored = len(qs) - len(pairs)
+    if unscored:
+        print(f"{unscored} câu hỏi chỉ có id và question: đã trả lời, không chấm điểm.", file=sys.stderr)
+    if not pairs:
+        return None, problems
+    return summarise([r for r, _ in pairs], [q for _, q in pairs]), problems
+
+
+def _scored(summary: dict[str, Any] | None, questions: Path) -> dict[str, Any]:
+    if summary is None:
+        raise UnusableInput(f"{questions}: không có câu hỏi nào có tiêu chí chấm (category, must_contain, …)")
+    return summary
 
 
 def _settings() -> Settings:
@@ -121,6 +137,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     index = open_index(settings)
     answerer = make_answerer(args.config, settings, index, _use_llm(args), args.reports)
     summary, problems = evaluate(answerer, questions, Path(args.out), args.config)
+    if summary is None:
+        print(f"answers: {args.out} (no scored question, no metrics)")
+        return EXIT_OK
     print(console_summary(args.config, summary))
     md, _ = write_config_report(args.config, summary, str(questions), problems, Path(args.report_dir))
     print(f"report: {md}")
@@ -147,7 +166,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for config in configs:
         answerer = make_answerer(config, settings, index, _use_llm(args), args.reports)
         out = out_dir / f"{date}-{config}.jsonl"
-        summary, problems = evaluate(answerer, questions, out, config)
+        found, problems = evaluate(answerer, questions, out, config)
+        summary = _scored(found, questions)
         summaries[config] = summary
         runs[config] = str(out)
         write_config_report(config, summary, str(questions), problems, report_dir, date)
@@ -166,7 +186,8 @@ def cmd_gate(args: argparse.Namespace) -> int:
     index = open_index(settings)
     answerer = make_answerer("hybrid", settings, index, _use_llm(args), args.reports)
     out = Path(args.out) if args.out else Path(args.report_dir) / "runs" / f"{today()}-gate-hybrid.jsonl"
-    summary, _ = evaluate(answerer, questions, out, "gate")
+    found, _ = evaluate(answerer, questions, out, "gate")
+    summary = _scored(found, questions)
     print(console_summary("hybrid", summary))
     failed = gate_failures(summary)
     if failed:

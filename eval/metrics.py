@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant.types import AnswerRecord
 from baocao.vntext import match_key
-from eval.schema import CATEGORIES, EvalQuestion
+from eval.schema import EvalQuestion, categories_of
 
 RETRIEVAL_KS = (1, 3, 5, 10)
 
@@ -274,7 +274,7 @@ def summarise(records: Sequence[AnswerRecord], questions: Sequence[EvalQuestion]
     if not records:
         raise ValueError("summarise: no questions")
     per_cat: dict[str, Any] = {}
-    for cat in CATEGORIES:
+    for cat in categories_of(list(questions)):  # a new label is reported as its own category
         pairs = [(r, q) for r, q in zip(records, questions, strict=True) if q.category == cat]
         if pairs:
             rs, qs = zip(*pairs, strict=True)

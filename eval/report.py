@@ -91,9 +91,15 @@ def main_table(summaries: Mapping[str, Mapping[str, Any]]) -> str:
     return "\n".join(_table(["config", *(title for _, title, _ in MAIN_COLUMNS)], rows))
 
 
+def _categories(*summaries: Mapping[str, Any]) -> list[str]:
+    """Known categories in their order, then any new label found in the summaries."""
+    found = [c for s in summaries for c in s["by_category"]]
+    return [c for c in CATEGORIES if c in found] + [c for c in dict.fromkeys(found) if c not in CATEGORIES]
+
+
 def category_table(summary: Mapping[str, Any]) -> str:
     rows = []
-    for cat in CATEGORIES:
+    for cat in _categories(summary):
         block = summary["by_category"].get(cat)
         if block:
             rows.append([cat, *(fmt(block.get(key), kind) for key, _, kind in CATEGORY_COLUMNS)])
@@ -103,7 +109,7 @@ def category_table(summary: Mapping[str, Any]) -> str:
 def category_accuracy_table(summaries: Mapping[str, Mapping[str, Any]]) -> str:
     """Accuracy per category (rows) and configuration (columns)."""
     rows = []
-    for cat in CATEGORIES:
+    for cat in _categories(*summaries.values()):
         blocks = [s["by_category"].get(cat) for s in summaries.values()]
         if not any(blocks):
             continue
@@ -196,7 +202,7 @@ def accuracy_chart(summaries: Mapping[str, Mapping[str, Any]], path: Path) -> Pa
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cats = [c for c in CATEGORIES if any(c in s["by_category"] for s in summaries.values())]
+    cats = _categories(*summaries.values())
     n = max(1, len(summaries))
     width = 0.8 / n
     fig, ax = plt.subplots(figsize=(max(8.0, 1.3 * len(cats)), 4.8))
@@ -280,7 +286,7 @@ def console_summary(config: str, summary: Mapping[str, Any]) -> str:
     lines = [f"== {config}: {o['questions']} questions ({o['answerable']} answerable) =="]
     lines += [f"  {title:<{width}}{fmt(o.get(key), kind):>8}" for key, title, kind in MAIN_COLUMNS]
     lines.append("  accuracy by category:")
-    for cat in CATEGORIES:
+    for cat in _categories(summary):
         b = summary["by_category"].get(cat)
         if b:
             lines.append(f"    {cat:<14}{fmt(b['accuracy_category'], 'pct'):>8}  (n={b['questions']})")

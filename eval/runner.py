@@ -1,7 +1,7 @@
 """Answer every question of an eval JSONL file and write one answer record per line.
 
-A bad input line (invalid JSON, schema error) is reported with its line number and
-skipped; an exception while answering one question becomes a refused record with an
+A bad input line (invalid UTF-8 or JSON, wrong types, lone surrogates, schema error) is
+reported with its line number and skipped — the rules are ``eval validate``'s; an exception while answering one question becomes a refused record with an
 ``eval_error`` note. Neither stops the run.
 """
 
@@ -12,11 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import ValidationError
 from tqdm import tqdm
 
 from assistant.types import AnswerRecord, Passage
-from eval.schema import EvalQuestion
+from eval.schema import EvalQuestion, read_question_lines
 
 TOP_RETRIEVED = 10
 ERROR_NOTE = "eval_error"
@@ -29,33 +28,17 @@ class Answerer(Protocol):
 
 
 def read_questions(path: Path) -> tuple[list[EvalQuestion], list[str]]:
-    """Valid questions of a JSONL file, and one problem line per bad input line."""
-    questions: list[EvalQuestion] = []
-    problems: list[str] = []
-    seen: set[str] = set()
-    with open(path, encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"line {lineno}: invalid JSON ({exc.msg} at column {exc.colno})")
-                continue
-            try:
-                q = EvalQuestion.model_validate(raw)
-            except ValidationError as exc:
-                errs = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in exc.errors())
-                qid = raw.get("id") if isinstance(raw, dict) else None
-                where = f"line {lineno} ({qid})" if qid else f"line {lineno}"
-                problems.append(f"{where}: schema error: {errs}")
-                continue
-            if q.id in seen:
-                problems.append(f"line {lineno} ({q.id}): duplicate id, skipped")
-                continue
-            seen.add(q.id)
-            questions.append(q)
-    return questions, problems
+    """Valid questions of a JSONL file, and one problem line per bad input line
+    (the same rules as ``eval validate``: ``eval.schema.read_question_lines``)."""
+    rows, problems = read_question_lines(path)
+    return [r.question for r in rows], problems
+
+
+def _json_line(data: dict[str, Any]) -> str:
+    try:
+        return json.dumps(data, ensure_ascii=False).encode("utf-8").decode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from somewhere: keep the line valid JSON
+        return json.dumps(data, ensure_ascii=True)
 
 
 def compact_passage(p: Passage) -> dict[str, Any]:
@@ -118,6 +101,6 @@ def run_questions(
                 problems.append(msg)
                 tqdm.write(f"{questions_path}: {msg}", file=sys.stderr)
             records.append(rec)
-            out.write(json.dumps(record_line(rec), ensure_ascii=False) + "\n")
+            out.write(_json_line(record_line(rec)) + "\n")
             out.flush()
     return records, questions, problems

@@ -11,17 +11,14 @@ on both sides, so case, whitespace, Unicode form and tone-mark placement
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from baocao.vntext import match_key
-from eval.schema import CATEGORIES, EvalQuestion
+from eval.schema import CATEGORIES, EvalQuestion, categories_of, read_question_lines
 
 if TYPE_CHECKING:
     from baocao.settings import Settings
@@ -91,56 +88,32 @@ def _check_row(q: EvalQuestion, keys: dict[str, str]) -> list[str]:
 
 
 def validate_questions(path: Path, clean_texts: dict[str, str]) -> tuple[list[EvalQuestion], list[str]]:
-    """Parse ``path`` (JSONL) and return (valid rows, human-readable problems)."""
+    """Parse ``path`` (JSONL) and return (valid rows, human-readable problems).
+
+    A line is valid for the runner exactly when it is valid here (``eval.schema``); on top
+    of that, scored lines are checked against the cleaned report texts."""
     keys = {name: match_key(text) for name, text in clean_texts.items()}
-    rows: list[EvalQuestion] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [f"{path}: cannot read ({exc})"]
-
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{_where(lineno, None)}: invalid JSON ({exc.msg}, column {exc.colno})")
-            continue
-        if not isinstance(raw, dict):
-            problems.append(f"{_where(lineno, None)}: expected a JSON object, got {type(raw).__name__}")
-            continue
-        qid = raw.get("id") if isinstance(raw.get("id"), str) else None
-        if "category" in raw and raw["category"] not in CATEGORIES:
-            problems.append(
-                f"{_where(lineno, qid)}: unknown category {raw['category']!r} "
-                f"(valid: {', '.join(CATEGORIES)})"
-            )
-            continue
-        try:
-            q = EvalQuestion.model_validate(raw)
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = ".".join(str(p) for p in err["loc"]) or "row"
-                problems.append(f"{_where(lineno, qid)}: schema error in {loc}: {err['msg']}")
-            continue
-        if q.id in seen:
-            problems.append(f"{_where(lineno, q.id)}: duplicate id (first on line {seen[q.id]})")
-        else:
-            seen[q.id] = lineno
-        problems.extend(f"{_where(lineno, q.id)}: {p}" for p in _check_row(q, keys))
-        rows.append(q)
-
+    lines, problems = read_question_lines(path)
+    for ql in lines:
+        q = ql.question
+        if q.scored:
+            problems.extend(f"{_where(ql.lineno, q.id)}: {p}" for p in _check_row(q, keys))
+    rows = [ql.question for ql in lines]
     if not rows and not problems:
         problems.append(f"{path}: no questions")
     return rows, problems
 
 
 def category_counts(rows: Sequence[EvalQuestion]) -> dict[str, int]:
-    counts: Counter[str] = Counter(q.category for q in rows)
-    return {c: counts[c] for c in CATEGORIES}
+    """Questions per category (known ones first, then new labels); unscored lines apart."""
+    scored = [q for q in rows if q.scored]
+    counts: Counter[str] = Counter(q.category for q in scored)
+    out = {c: counts[c] for c in CATEGORIES}
+    out.update({c: counts[c] for c in categories_of(scored) if c not in CATEGORIES})
+    unscored = len(rows) - len(scored)
+    if unscored:
+        out["(unscored)"] = unscored
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

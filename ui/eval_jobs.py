@@ -120,7 +120,7 @@ def questions_from_rows(
                     question=get["question"],
                     history=[h for h in get.get("history", "").split("\n") if h.strip()],
                     wards=_split(get.get("ward", "")),
-                    category=category,  # type: ignore[arg-type]
+                    category=category,
                     must_contain=[] if unanswerable else must,
                     answerable=not unanswerable,
                     evidence=evidence,

@@ -65,7 +65,7 @@ def questions_file(tmp_path: Path) -> Path:
         row("q1"),
         row("q2", history=["Thu ngân sách Xương Giang?"], category="followup", question="Còn chi thì sao?"),
         '{"id": "q3", "question": ',  # line 3: invalid JSON
-        row("q4", category="trivia"),  # line 4: schema error
+        row("q4", must_contain="15.300.000.000"),  # line 4: schema error (a string, not a list)
         "",  # blank lines are ignored
         row("q5", question="BOOM?"),  # answering raises
         row(
