@@ -68,7 +68,7 @@ def documents_rows(docs: list[DocumentMeta]) -> list[dict[str, Any]]:
 
 def _safe_name(name: str) -> str:
     base = Path(name.replace("\\", "/")).name.strip()
-    base = re.sub(r"[\x00-\x1f]", "", base)
+    base = re.sub(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", base)
     return base or "tep-tai-len.txt"
 
 

@@ -23,6 +23,11 @@ _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]{}()!|~$:^])")
 _BLUNT_SPECIALS = re.compile(r"([\\`*_\[\]{}()!|~$:^#+\-.=])")
 _LINE_START = re.compile(r"^(#{1,6}|[-+=]|\d{1,9}(?=[.)]))")
 _WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
+# GFM autolink literals (remark-gfm finds them in the text *after* escapes are resolved):
+# a WORD JOINER (U+2060, invisible) breaks "http://", "www." and "a@b.c" so they stay text.
+_WJ = "\u2060"
+_SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|file|xmpp)(?=\\?:)")
+_WWW_AUTOLINK = re.compile(r"(?i)\b(www)(?=\\?\.)")
 _MARKER_ESCAPED = re.compile(r"\\\[(\d{1,3})\\\]")
 _BULLET = re.compile(r"^\s*(?:[-•*+]|\d{1,3}[.)])\s+")
 
@@ -30,11 +35,18 @@ HIGHLIGHT_OPEN = ":orange-background["
 HIGHLIGHT_CLOSE = "]"
 
 
+def no_autolinks(escaped: str) -> str:
+    """Break web/e-mail addresses in already-escaped text so Markdown never links them."""
+    s = _SCHEME.sub(r"\1" + _WJ, escaped)
+    s = _WWW_AUTOLINK.sub(r"\1" + _WJ, s)
+    return s.replace("@", "@" + _WJ)
+
+
 def escape_inline(text: str) -> str:
     """Escape HTML and inline Markdown; safe anywhere except at the start of a line."""
     s = html.escape(text, quote=False)
     s = _INLINE_SPECIALS.sub(r"\\\1", s)
-    return _WWW.sub(r"\1\\.", s)
+    return no_autolinks(_WWW.sub(r"\1\\.", s))
 
 
 def _escape_line(line: str) -> str:
@@ -63,7 +75,7 @@ def escape_md(text: str) -> str:
 def escape_stream_piece(piece: str) -> str:
     """Escape a streamed text delta (no line context: escape every special char)."""
     s = html.escape(piece, quote=False)
-    return _BLUNT_SPECIALS.sub(r"\\\1", s)
+    return no_autolinks(_BLUNT_SPECIALS.sub(r"\\\1", s))
 
 
 def stream_escaped(pieces: Iterable[str]) -> Iterator[str]:

@@ -215,6 +215,22 @@ def test_password_never_logged_shown_or_in_the_url(
     assert at.session_state.to_dict().get("admin_pw", "") == "", "the attempt is forgotten after the check"
 
 
+@pytest.mark.integration
+def test_failed_admin_login_is_logged_without_the_password(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, all_logs: _Collect
+) -> None:
+    """Issue 17 item 8: every failed login leaves a WARNING (with the count), never the attempt."""
+    at = start(data_dir, monkeypatch, PASSWORD)
+    at.radio(key="view").set_value(VIEW_LIBRARY).run()
+    login(at, WRONG)
+    login(at, WRONG + "2")
+    rejected = [r for r in all_logs.records if "admin password rejected" in r]
+    assert len(rejected) == 2 and "2 failed attempts" in rejected[-1], all_logs.records
+    text = "\n".join(all_logs.records)
+    for secret in (PASSWORD, WRONG):
+        assert secret not in text
+
+
 @pytest.mark.unit
 def test_settings_repr_hides_the_password() -> None:
     from baocao.settings import load_settings
