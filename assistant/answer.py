@@ -16,7 +16,7 @@ from assistant.sentences import Sentence, TermWeights, coverage, split_sentences
 from assistant.types import AnswerRecord, Citation, Passage, citation_for
 from baocao.vntext import fold, has_diacritics, tokenize
 from ingest.models import SIGNATURE_HEADING
-from vectorstore.lexical import LexicalIndex
+from vectorstore.ports import TermStats
 
 # Below this share of the question's weighted terms, the passages do not answer it.
 MIN_COVERAGE = 0.5
@@ -44,7 +44,7 @@ CONTEXT_WEIGHT = 0.3
 SECTION_HINTS = {SIGNATURE_HEADING: "người ký ký tên ai ký văn bản báo cáo kế hoạch"}
 
 
-def term_weights(info: QueryInfo, lex: LexicalIndex) -> TermWeights:
+def term_weights(info: QueryInfo, lex: TermStats) -> TermWeights:
     """Group the question's syllables into words the corpus knows, weigh each by idf."""
 
     accented = has_diacritics(info.question)  # a careful typist: "thu" means thu, not thú/thủ

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict
 
 from assistant.glossary import expand_query
 from assistant.types import Passage
@@ -46,26 +46,7 @@ class Filters:
 
 
 def passage_from(chunk: StoredChunk, score: float = 0.0) -> Passage:
-    m = chunk.metadata
-    page = int(m.get("page", -1))
-    return Passage(
-        chunk_id=chunk.chunk_id,
-        doc_id=str(m.get("doc_id", "")),
-        text=chunk.text,
-        ward=str(m.get("ward", "")),
-        ward_kind=str(m.get("ward_kind", "phường")),
-        doc_type=str(m.get("doc_type", "")),
-        doc_number=str(m.get("doc_number", "")),
-        date=str(m.get("date", "")),
-        title=str(m.get("title", "")),
-        years=[int(y) for y in str(m.get("years", "")).split(",") if y.strip().isdigit()],
-        section=str(m.get("section", "")),
-        source=str(m.get("source", "")),
-        page=page if page >= 0 else None,
-        ocr=bool(m.get("ocr", False)),
-        position=int(m.get("position", 0)),
-        score=score,
-    )
+    return Passage(chunk_id=chunk.chunk_id, text=chunk.text, score=score, **chunk.metadata)
 
 
 class HybridRetriever(BaseRetriever):
@@ -81,7 +62,6 @@ class HybridRetriever(BaseRetriever):
     dense_weight: float = 1.0
     lexical_weight: float = 1.2
     filters: Filters | None = None
-    last_timings: dict[str, float] = Field(default_factory=dict)
 
     def allowed_docs(self, filters: Filters | None) -> list[str] | None:
         idx: Index = self.index
@@ -90,14 +70,19 @@ class HybridRetriever(BaseRetriever):
         return [d.doc_id for d in idx.documents().values() if filters.allows(d)]
 
     def search(self, query: str, filters: Filters | None = None, k: int | None = None) -> list[Passage]:
+        return self.retrieve(query, filters, k)[0]
+
+    def retrieve(
+        self, query: str, filters: Filters | None = None, k: int | None = None
+    ) -> tuple[list[Passage], dict[str, float]]:
+        """Passages and this request's timings (nothing is kept on the shared retriever)."""
         idx: Index = self.index
         k = k or self.k
         timings: dict[str, float] = {}
         expanded, _ = expand_query(query)
         allowed = self.allowed_docs(filters)
         if allowed is not None and not allowed:
-            self.last_timings = timings
-            return []
+            return [], timings
         dense: list[StoredChunk] = []
         lexical: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "dense"):
@@ -109,12 +94,7 @@ class HybridRetriever(BaseRetriever):
             timings["dense_ms"] = (time.perf_counter() - t0) * 1000
         if self.mode in ("hybrid", "lexical"):
             t0 = time.perf_counter()
-            # the lexical index holds exactly the committed documents (its fingerprint), so
-            # only a ward/type/year filter needs a mask
-            lex = idx.lexical()
-            lexical = lex.search(
-                expanded, self.candidates, allowed_docs=set(allowed) if allowed is not None else None
-            )
+            lexical = idx.lexical_search(expanded, self.candidates, allowed)
             timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
         scores: dict[str, float] = {}
@@ -143,8 +123,7 @@ class HybridRetriever(BaseRetriever):
             p.lexical_rank = lex_rank.get(cid)
             out.append(p)
         timings["fuse_ms"] = (time.perf_counter() - t0) * 1000
-        self.last_timings = timings
-        return out
+        return out, timings
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -231,8 +231,8 @@ class Assistant:
         f = Filters(filters.wards, filters.doc_types, filters.years)
         t0 = time.perf_counter()
         query = question if not info.context_tokens else f"{question} {' '.join(info.context_tokens)}"
-        passages = self.retriever.search(query, f)
-        timings.update(self.retriever.last_timings)
+        passages, search_timings = self.retriever.retrieve(query, f)
+        timings.update(search_timings)
         timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
         rec = self._extract(info, passages)

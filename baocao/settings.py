@@ -8,6 +8,7 @@ instance explicitly — nothing deep in the code reads the environment.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=REPO_ROOT / ".data", description="Chroma + lexical index + manifests")
     chroma_host: str | None = None
     chroma_port: int = 8000
+    vector_backend: Literal["chroma", "milvus"] = Field(
+        default="chroma", description="chroma (embedded or server) or milvus (Lite file or server URI)"
+    )
+    milvus_uri: str | None = Field(
+        default=None, description="with milvus: a local file path (Milvus Lite) or http://host:19530"
+    )
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_batch_size: int = 16
     embedding_threads: int | None = Field(default=None, description="torch threads; None = library default")
@@ -71,6 +78,15 @@ class Settings(BaseSettings):
     @property
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_host)
+
+    @property
+    def milvus_target(self) -> str:
+        """The Milvus URI: ``BAOCAO_MILVUS_URI`` or a Milvus Lite file in the data dir."""
+        return self.milvus_uri or str(self.data_dir / "milvus.db")
+
+    @property
+    def uses_milvus_lite(self) -> bool:
+        return not self.milvus_target.startswith(("http://", "https://", "tcp://", "unix:"))
 
     @property
     def llm_enabled(self) -> bool:

@@ -22,7 +22,7 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from ingest.models import ParsedDocument
 
 STATUS_LABELS = {"added": "ĐÃ NẠP", "unchanged": "KHÔNG ĐỔI", "replaced": "ĐÃ THAY"}
+
+# The store the index-writing commands (add, list, remove) use. ``ingest`` never imports the
+# vector store: the entry point (``vectorstore.ingest_service.main``) hands it in.
+STORE_FACTORY: Callable[[Settings], Any] | None = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,9 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def index_has_documents(settings: Settings) -> bool:
-    from vectorstore.index import Index
-
-    index = Index(settings)
+    index = _open_index(settings)
     try:
         return bool(index.documents(fresh=True))
     finally:
@@ -250,9 +252,9 @@ def cmd_add(paths: Sequence[Path], settings: Settings, ward: str | None) -> int:
 
 
 def _open_index(settings: Settings) -> Any:
-    from vectorstore.index import Index
-
-    return Index(settings)
+    if STORE_FACTORY is None:
+        raise RuntimeError("no index store: run `python -m ingest` (vectorstore.ingest_service.main)")
+    return STORE_FACTORY(settings)
 
 
 def cmd_list(settings: Settings, as_json: bool) -> int:

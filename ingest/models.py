@@ -7,7 +7,6 @@ Every chunk carries enough metadata to render a citation without another lookup
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -80,26 +79,6 @@ class Chunk(BaseModel):
     page: int | None = None
     position: int = 0
     ocr: bool = Field(default=False, description="the passage was read by OCR from a scanned page")
-
-    def chroma_metadata(self, doc: DocumentMeta) -> dict[str, Any]:
-        """Flat metadata for Chroma (scalars only)."""
-        return {
-            "doc_id": self.doc_id,
-            "ward": doc.ward,
-            "ward_kind": doc.ward_kind,
-            "doc_type": doc.doc_type,
-            "doc_number": doc.doc_number,
-            "date": doc.date,
-            "title": doc.title,
-            "years": ",".join(str(y) for y in doc.years),
-            "source": doc.source,
-            "section": " > ".join(self.heading_path),
-            "page": self.page if self.page is not None else -1,
-            "position": self.position,
-            "ocr": self.ocr,
-            "issuer": doc.issuer,
-            "area_level": doc.area_level,
-        }
 
 
 class ParsedDocument(BaseModel):

@@ -26,9 +26,8 @@ SAMPLE_REPORTS = REPO_ROOT / "data" / "reports"
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Index]]:
     """``(settings, index)`` over every file of ``data/reports``, real default model."""
-    pipeline = pytest.importorskip("ingest.pipeline", reason="ingest.pipeline is not available")
     from baocao.settings import DEFAULT_EMBEDDING_MODEL, load_settings
-    from vectorstore.index import Index
+    from vectorstore.ingest_service import IngestService
 
     data_dir = tmp_path_factory.mktemp("sample-index")
     settings = load_settings(
@@ -38,12 +37,13 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Set
         llm_base_url=None,
         llm_model=None,
     )
-    index = Index(settings)
+    service = IngestService(settings)
     files = sorted(p for p in SAMPLE_REPORTS.iterdir() if p.is_file())
     assert files, f"no sample reports in {SAMPLE_REPORTS}"
     for path in files:
-        index.add_document(pipeline.parse_file(path, settings))
-    index.refresh_lexical(force_save=True)
+        service.add_file(path)
+    service.finish()
+    index = service.index
     assert len(index.documents(fresh=True)) == len(files)
     yield settings, index
-    index.close()
+    service.close()

@@ -83,13 +83,12 @@ def ingest_upload(
     if size_mb > settings.max_file_mb:
         return FileResult(name, "Lỗi: " + FileTooLarge(name, size_mb, settings.max_file_mb).message_vi, False)
     try:
-        from ingest.pipeline import parse_file
+        from vectorstore.ingest_service import IngestService
 
         with tempfile.TemporaryDirectory(prefix="baocao-upload-") as tmp:
             path = Path(tmp) / name
             path.write_bytes(data)
-            parsed = parse_file(path, settings, ward=ward or None)
-        result = assistant.index.add_document(parsed)
+            parsed, result = IngestService(settings, assistant.index).add_file(path, ward or None)
     except NoWardFound:
         return FileResult(
             name,

@@ -17,16 +17,12 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 from baocao.settings import Settings
+from vectorstore.errors import EmbeddingModelMismatch, StoreUnavailable, dimension_mismatch, model_mismatch
 
 log = logging.getLogger(__name__)
 
-
-class ChromaUnavailable(RuntimeError):
-    """The Chroma server cannot be reached or the store cannot be opened."""
-
-
-class EmbeddingModelMismatch(RuntimeError):
-    """The index was built with another embedding model."""
+ChromaUnavailable = StoreUnavailable  # the name callers used before the Milvus backend
+__all__ = ["ChromaUnavailable", "EmbeddingModelMismatch", "StoreUnavailable"]
 
 
 def make_client(settings: Settings) -> Any:
@@ -44,7 +40,7 @@ def make_client(settings: Settings) -> Any:
             if settings.uses_chroma_server
             else f"thư mục {settings.chroma_dir}"
         )
-        raise ChromaUnavailable(f"Không mở được kho Chroma ({where}): {exc}") from exc
+        raise StoreUnavailable(f"Không mở được kho Chroma ({where}): {exc}") from exc
 
 
 def chunks_collection(client: Any, settings: Settings, model_name: str, kind: str = "chunks") -> Any:
@@ -58,11 +54,7 @@ def chunks_collection(client: Any, settings: Settings, model_name: str, kind: st
     )
     stored = (col.metadata or {}).get("embedding_model")
     if stored and stored != model_name:
-        raise EmbeddingModelMismatch(
-            f"Chỉ mục '{name}' được tạo bằng mô hình embedding '{stored}', nhưng cấu hình hiện tại là "
-            f"'{model_name}'. Không trộn hai mô hình: đặt lại BAOCAO_EMBEDDING_MODEL={stored}, "
-            "hoặc dùng BAOCAO_DATA_DIR khác (hoặc `make clean`) rồi nạp lại báo cáo."
-        )
+        raise model_mismatch(name, stored, model_name)
     return col
 
 
@@ -83,6 +75,4 @@ def check_dimension(col: Any, model_name: str, dimension: int) -> None:
         meta.pop("hnsw:space", None)  # immutable after creation; modify() rejects it
         col.modify(metadata=meta)
     elif int(stored) != dimension:
-        raise EmbeddingModelMismatch(
-            f"Chỉ mục có vectơ {stored} chiều, mô hình '{model_name}' cho {dimension} chiều."
-        )
+        raise dimension_mismatch(int(stored), model_name, dimension)

@@ -36,7 +36,6 @@ pytestmark = pytest.mark.unit
 @pytest.fixture(scope="module")
 def clean_texts() -> dict[str, str]:
     """The two sample reports cleaned by the real ingest pipeline."""
-    pytest.importorskip("ingest.pipeline")
     from baocao.settings import load_settings
     from eval.validate import load_clean_texts
 

@@ -40,21 +40,23 @@ def doc_for(i: int, version: int, n_paras: int) -> ParsedDocument:
     )
 
 
-class _SlowDocs:
-    """Proxy for the documents collection: a pause before the commit record."""
+class PauseHook:
+    """A document hook (public seam of the write step) that pauses where a test kills:
+    after the chunks are written and before the commit record (``chunks i``), and after
+    the commit before an older version is dropped (``committed i``)."""
 
-    def __init__(self, inner: Any, pause: float, current: list[int]) -> None:
-        self._inner = inner
-        self._pause = pause
-        self._current = current
+    def __init__(self, commit_pause: float, drop_pause: float, current: list[int]) -> None:
+        self.commit_pause, self.drop_pause, self.current = commit_pause, drop_pause, current
 
-    def upsert(self, *args: Any, **kwargs: Any) -> Any:
-        say(f"chunks {self._current[0]}")
-        time.sleep(self._pause)
-        return self._inner.upsert(*args, **kwargs)
+    def write_document(self, parsed: ParsedDocument) -> None:
+        if self.commit_pause:
+            say(f"chunks {self.current[0]}")
+            time.sleep(self.commit_pause)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+    def delete_document(self, doc_id: str) -> None:
+        if self.drop_pause:
+            say(f"committed {self.current[0]}")
+            time.sleep(self.drop_pause)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,23 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sleep-between", type=float, default=0.0)
     ap.add_argument("--chroma-port", type=int, default=0)
     ap.add_argument("--collection", default="baocao")
+    ap.add_argument("--backend", default="chroma", choices=["chroma", "milvus"])
     a = ap.parse_args(argv)
-    extra: dict[str, Any] = {"collection": a.collection}
+    extra: dict[str, Any] = {"collection": a.collection, "vector_backend": a.backend}
     if a.chroma_port:
         extra.update(chroma_host="127.0.0.1", chroma_port=a.chroma_port)
-    idx = Index(hash_settings(a.data_dir, 256, **extra))
     current = [0]
-    if a.slow_commit:
-        idx._docs = _SlowDocs(idx._docs, a.slow_commit, current)
-    if a.slow_drop:
-        real_drop = idx._drop
-
-        def slow_drop(doc_id: str) -> None:
-            say(f"committed {current[0]}")
-            time.sleep(a.slow_drop)
-            real_drop(doc_id)
-
-        idx._drop = slow_drop  # type: ignore[method-assign]
+    idx = Index(
+        hash_settings(a.data_dir, 256, **extra), hooks=[PauseHook(a.slow_commit, a.slow_drop, current)]
+    )
     say("ready")
     for i in range(a.start, a.start + a.n):
         current[0] = i

@@ -35,24 +35,22 @@ BUDGET_Q = "Tổng thu ngân sách phường Ngô Quyền năm 2023 đạt bao n
 NEW_DOC_QUERIES = [f"Báo cáo số {i}: nội dung 3 về chỉ tiêu kinh tế, mã tài liệu tl{i}x3" for i in range(8)]
 
 
-class SlowCommitDocs:
-    """Documents-collection proxy: a pause between a document's chunks and its commit record,
-    so readers get a real chance to observe uncommitted chunks if they leak."""
+class SlowCommit:
+    """A document hook (the write step's public seam): a pause between a document's chunks
+    and its commit record, so readers get a real chance to observe uncommitted chunks."""
 
-    def __init__(self, inner: Any, pause: float) -> None:
-        self._inner = inner
-        self._pause = pause
+    def __init__(self, pause: float) -> None:
+        self.pause = pause
 
-    def upsert(self, *args: Any, **kwargs: Any) -> Any:
-        time.sleep(self._pause)
-        return self._inner.upsert(*args, **kwargs)
+    def write_document(self, parsed: Any) -> None:
+        time.sleep(self.pause)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+    def delete_document(self, doc_id: str) -> None:
+        return None
 
 
 def committed_now(idx: Index) -> set[str]:
-    return set(idx._docs.get(include=[])["ids"])
+    return set(idx.documents(fresh=True))
 
 
 def check_passages(
@@ -71,7 +69,7 @@ def check_passages(
         if doc_id not in now:
             continue  # an old version being dropped right now (record first, then chunks)
         want = idx.chunk_count(doc_id)
-        n = len(idx._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
+        n = len(list(idx.iter_chunks([doc_id])))
         if n != want and doc_id in committed_now(idx):  # not dropped meanwhile
             problems.append(f"{where}: document {doc_id} has {n}/{want} chunks")
 
@@ -121,8 +119,7 @@ def test_threads_read_while_main_thread_writes(tmp_path: Path) -> None:
     idx.add_document(ngo_quyen_doc())
     idx.add_document(xuong_giang_doc())
     idx.lexical()
-    real_docs = idx._docs
-    idx._docs = SlowCommitDocs(real_docs, 0.15)
+    idx.hooks.append(SlowCommit(0.15))
     problems: list[str] = []
     stats: dict[str, int] = {}
     stop = threading.Event()
@@ -150,7 +147,7 @@ def test_threads_read_while_main_thread_writes(tmp_path: Path) -> None:
         stop.set()
         for t in threads:
             t.join(timeout=60)
-    idx._docs = real_docs
+    idx.hooks.clear()
     assert not any(t.is_alive() for t in threads)
     assert not problems, problems[:10]
     assert stats["iterations"] >= 8

@@ -13,8 +13,8 @@ import pytest
 
 from tests.reliability.conftest import Worker
 from tests.reliability.ingest_worker import doc_for
-from tests.vectorstore.conftest import assert_consistent, hash_settings
-from vectorstore.index import Index
+from tests.vectorstore.conftest import assert_consistent, chunk_ids_of, hash_settings
+from vectorstore.index import Index, document_units
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -34,7 +34,7 @@ def check_after_crash(data_dir: Path, allowed: dict[str, set[str]]) -> dict[str,
     counts = assert_consistent(idx)
     assert set(counts) <= set(allowed), "an unknown document was committed"
     for doc_id in counts:
-        got = set(idx._chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
+        got = chunk_ids_of(idx, doc_id)
         assert got == allowed[doc_id]
     sources = [d.source for d in idx.list_documents()]
     assert len(sources) == len(set(sources)), "two versions of one source survived recover()"
@@ -93,13 +93,13 @@ def test_sigkill_between_chunks_and_commit(spawn: Callable[..., Worker], tmp_pat
     want = expected()
     doc2 = list(want)[2]
     assert set(idx.documents(fresh=True)) == set(list(want)[:2])
-    orphans = set(idx._chunks.get(where={"doc_id": doc2}, include=[])["ids"])
+    orphans = chunk_ids_of(idx, doc2)
     assert orphans == want[doc2], "the worker was killed after writing doc 2's chunks"
     # invisible before recovery
     assert not orphans & set(idx.lexical().ids)
     hits = idx.dense_search(idx.embedder.embed_query("Báo cáo số 2: nội dung 1 mã tài liệu tl2x1"), 20)
     assert not orphans & {c.chunk_id for c in hits}
-    assert idx.recover() == PARAS
+    assert idx.recover() == PARAS + len(document_units(doc_for(2, 1, PARAS)))  # chunks + sentence units
     idx.close()
     check_after_crash(data, want)
     rerun_completes(spawn, data)

@@ -9,14 +9,15 @@ from pathlib import Path
 
 def build(data_dir: Path, files: list[tuple[Path, str | None]]) -> None:
     from baocao.settings import load_settings
-    from ingest.pipeline import parse_file
-    from vectorstore.index import Index
+    from vectorstore.ingest_service import IngestService
 
     settings = load_settings(data_dir=data_dir, embedding_model="hash:256", chroma_host=None)
-    index = Index(settings)
-    for path, ward in files:
-        index.add_document(parse_file(path, settings, ward=ward))
-    index.refresh_lexical(force_save=True)
+    service = IngestService(settings)
+    try:
+        for path, ward in files:
+            service.add_file(path, ward)
+    finally:
+        service.close()
 
 
 def main(argv: list[str]) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,8 @@ from tests.vectorstore.conftest import (
     ngo_quyen_doc,
     xuong_giang_doc,
 )
-from vectorstore.chroma_store import ChromaUnavailable, EmbeddingModelMismatch
+from vectorstore.chroma_store import ChromaUnavailable
+from vectorstore.errors import EmbeddingModelMismatch
 from vectorstore.index import Index
 
 pytestmark = pytest.mark.integration
@@ -75,14 +75,7 @@ def test_server_unreachable(tmp_path: Path) -> None:
         Index(s)
 
 
-def _parser_ready() -> bool:
-    return Path("/tmp/ingest_ready").exists() and importlib.util.find_spec("ingest.pipeline") is not None
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not _parser_ready(), reason="ingest.pipeline.parse_file not available yet (/tmp/ingest_ready)"
-)
 def test_real_reports_budget_question(chroma_server: ChromaServer, tmp_path: Path) -> None:
     from ingest.pipeline import parse_file
 

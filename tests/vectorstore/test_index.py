@@ -1,4 +1,6 @@
-"""The index facade (``vectorstore.index.Index``) on an embedded Chroma in tmp_path."""
+"""The index facade (``vectorstore.index.Index``) on an embedded Chroma in tmp_path: the
+bm25s lexical side and crash states (the backend-independent contract is ``contract.py``).
+Crashes are simulated through the public document-hook seam of the write step."""
 
 from __future__ import annotations
 
@@ -20,9 +22,9 @@ from tests.vectorstore.conftest import (
     xuong_giang_doc,
 )
 from vectorstore import index as index_mod
-from vectorstore.chroma_store import EmbeddingModelMismatch
 from vectorstore.embeddings import HashEmbedder
-from vectorstore.index import Index, _doc_record
+from vectorstore.errors import EmbeddingModelMismatch
+from vectorstore.index import Index
 
 pytestmark = pytest.mark.unit
 
@@ -43,25 +45,48 @@ def lexical_ids(idx: Index, q: str, k: int = 5) -> list[str]:
     return [cid for cid, _ in idx.lexical().search(q, k)]
 
 
+class Crash(RuntimeError):
+    pass
+
+
+class CrashHook:
+    """Raises where a crash would stop the write: before the commit record (``at="commit"``)
+    or after it, before an older version is dropped (``at="drop"``)."""
+
+    def __init__(self, at: str, doc_id: str = "") -> None:
+        self.at, self.doc_id = at, doc_id
+
+    def write_document(self, parsed: ParsedDocument) -> None:
+        if self.at == "commit":
+            raise Crash("simulated crash before the commit record")
+
+    def delete_document(self, doc_id: str) -> None:
+        if self.at == "drop" and doc_id == self.doc_id:
+            raise Crash("simulated crash before dropping the old version")
+
+
 def upsert_chunks_only(idx: Index, doc: ParsedDocument) -> None:
     """What a crash between step 2 and 3 of the write protocol leaves behind."""
-    idx._chunks.upsert(
-        ids=[c.id for c in doc.chunks],
-        embeddings=idx.embedder.embed_documents([c.embed_text for c in doc.chunks]),
-        documents=[c.text for c in doc.chunks],
-        metadatas=[c.chroma_metadata(doc.metadata) for c in doc.chunks],
-    )
+    idx.hooks.append(CrashHook("commit"))
+    try:
+        with pytest.raises(Crash):
+            idx.add_document(doc)
+    finally:
+        idx.hooks.pop()
 
 
-def commit_record(idx: Index, doc: ParsedDocument, ingested_at: str) -> None:
-    meta = doc.metadata.model_copy(update={"ingested_at": ingested_at})
-    idx._docs.upsert(
-        ids=[meta.doc_id],
-        embeddings=[[1.0]],
-        documents=[meta.title],
-        metadatas=[_doc_record(meta, len(doc.chunks))],
-    )
-    idx._docs_cache = None
+def commit_both_versions(idx: Index, doc: ParsedDocument, old: ParsedDocument) -> None:
+    """What a crash after the commit record, before the older version is dropped, leaves."""
+    idx.hooks.append(CrashHook("drop", old.metadata.doc_id))
+    try:
+        with pytest.raises(Crash):
+            idx.add_document(doc)
+    finally:
+        idx.hooks.pop()
+
+
+def stored_chunks(idx: Index) -> int:
+    return sum(n for n, _units in idx.census().values())
 
 
 def test_add_list_search(index: Index) -> None:
@@ -104,11 +129,11 @@ def test_empty_index(index: Index) -> None:
 def test_add_same_document_twice_is_unchanged(index: Index) -> None:
     nq = ngo_quyen_doc()
     index.add_document(nq)
-    before = index._chunks.count()
+    before = stored_chunks(index)
     res = index.add_document(ngo_quyen_doc())
     assert res.status == "unchanged"
     assert res.chunks == 5
-    assert index._chunks.count() == before == 5
+    assert stored_chunks(index) == before == 5
     assert len(index.list_documents()) == 1
 
 
@@ -151,7 +176,7 @@ def test_remove_by_doc_id_and_by_source(index: Index) -> None:
     removed = index.remove_document("xuong_giang_2024.txt")
     assert removed is not None and removed.doc_id == xg.metadata.doc_id
     assert index.list_documents() == []
-    assert index._chunks.count() == 0
+    assert stored_chunks(index) == 0
     assert len(index.lexical()) == 0
     assert index.remove_document("xuong_giang_2024.txt") is None
 
@@ -183,7 +208,6 @@ def test_model_name_mismatch_refused(settings: Settings, tmp_path: Path) -> None
         Index(settings.model_copy(update={"embedding_model": "some/other-model"}))
     # the refusal changed nothing: the original model still opens and finds its chunks
     b = Index(settings)
-    assert b._chunks.metadata["embedding_model"] == "hash:256"
     assert len(b.list_documents()) == 1
     assert dense_ids(b, "Tổng thu ngân sách")[0] == ngo_quyen_doc().chunks[0].id
 
@@ -204,7 +228,7 @@ def test_orphan_chunks_invisible_and_recovered(index: Index) -> None:
     )
     upsert_chunks_only(index, orphan)
     orphan_id = orphan.chunks[0].id
-    assert index._chunks.count() == 6
+    assert stored_chunks(index) == 6
     assert orphan.metadata.doc_id not in index.documents(fresh=True)
     # invisible to dense and lexical search (and to the hybrid retriever)
     q = "Tổng thu ngân sách phường mồ côi 99.999.999 đồng"
@@ -215,8 +239,8 @@ def test_orphan_chunks_invisible_and_recovered(index: Index) -> None:
 
     assert orphan_id not in {p.chunk_id for p in HybridRetriever(index=index).search(q, k=20)}
     # recover() removes it
-    assert index.recover() == 1
-    assert index._chunks.count() == 5
+    assert index.recover() == 2  # the chunk and its sentence unit
+    assert stored_chunks(index) == 5
     assert_consistent(index)
 
 
@@ -226,7 +250,7 @@ def test_orphans_of_a_failed_first_ingest_recovered_on_next_add(index: Index) ->
     assert index.documents(fresh=True) == {}
     assert index.dense_search(index.embedder.embed_query("báo cáo số 1"), 5) == []
     index.add_document(xuong_giang_doc())  # add_document runs recover() first
-    assert index._chunks.count() == 5
+    assert stored_chunks(index) == 5
     assert_consistent(index)
 
 
@@ -235,40 +259,32 @@ def test_duplicate_versions_recover_keeps_newest(index: Index) -> None:
     new = make_doc(
         "Ngô Quyền", "ngo_quyen_2023.txt", [*NGO_QUYEN_PARAS[:3], "Bản cập nhật tháng 12."], (2023,)
     )
-    newer_first = make_doc("Xương Giang", "xg.txt", ["Bản mới Xương Giang."], (2024,))
-    older_second = make_doc("Xương Giang", "xg.txt", ["Bản cũ Xương Giang."], (2024,))
-    for d in (old, new, newer_first, older_second):
-        upsert_chunks_only(index, d)
-    commit_record(index, old, "2023-12-01T08:00:00+00:00")
-    commit_record(index, new, "2023-12-02T08:00:00+00:00")
-    # the newest version is not necessarily the one Chroma lists last
-    commit_record(index, newer_first, "2024-01-05T08:00:00+00:00")
-    commit_record(index, older_second, "2024-01-04T08:00:00+00:00")
-    assert len(index.documents(fresh=True)) == 4
+    older = make_doc("Xương Giang", "xg.txt", ["Bản cũ Xương Giang."], (2024,))
+    newer = make_doc("Xương Giang", "xg.txt", ["Bản mới Xương Giang."], (2024,))
+    index.add_document(old)
+    index.add_document(older)
+    commit_both_versions(index, new, old)
+    assert len(index.documents(fresh=True)) == 3
+    commit_both_versions(index, newer, older)  # the failed write makes the next one recover first
+    assert set(index.documents(fresh=True)) == {
+        new.metadata.doc_id,
+        older.metadata.doc_id,
+        newer.metadata.doc_id,
+    }
     removed = index.recover()
-    assert removed == 2  # two stale records (their chunks go with them); no orphans
+    assert removed == 1  # the stale record (its chunks go with it); no orphans
     docs = index.documents(fresh=True)
-    assert set(docs) == {new.metadata.doc_id, newer_first.metadata.doc_id}
+    assert set(docs) == {new.metadata.doc_id, newer.metadata.doc_id}
     assert chunk_ids_of(index, old.metadata.doc_id) == set()
-    assert chunk_ids_of(index, older_second.metadata.doc_id) == set()
+    assert chunk_ids_of(index, older.metadata.doc_id) == set()
     assert_consistent(index)
 
 
-def test_crash_after_commit_before_drop_keeps_new_version(
-    index: Index, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Both versions committed within the same second (ingested_at has 1 s resolution)."""
+def test_crash_after_commit_before_drop_keeps_new_version(index: Index) -> None:
     v1 = ngo_quyen_doc()
     index.add_document(v1)
     v2 = make_doc("Ngô Quyền", "ngo_quyen_2023.txt", [*NGO_QUYEN_PARAS[:2], "Phiên bản thứ hai."], (2023,))
-
-    def crash(doc_id: str) -> None:
-        raise RuntimeError("simulated crash before dropping the old version")
-
-    monkeypatch.setattr(index, "_drop", crash)
-    with pytest.raises(RuntimeError):
-        index.add_document(v2)
-    monkeypatch.undo()
+    commit_both_versions(index, v2, v1)
     assert set(index.documents(fresh=True)) == {v1.metadata.doc_id, v2.metadata.doc_id}
     index.recover()
     assert set(index.documents(fresh=True)) == {v2.metadata.doc_id}
@@ -321,7 +337,8 @@ def test_refresh_lexical_after_add(index: Index) -> None:
     index.add_document(ngo_quyen_doc())
     assert len(index.lexical()) == 5
     index.add_document(xuong_giang_doc())
-    assert len(index.refresh_lexical()) == 10
+    index.refresh_lexical()
+    assert len(index.lexical()) == 10
 
 
 def test_many_documents_paging(index: Index) -> None:
@@ -339,7 +356,7 @@ def test_dense_search_allowed_docs(two_ward_index: Index) -> None:
     nq, xg = ngo_quyen_doc(), xuong_giang_doc()
     vec = idx.embedder.embed_query("thu ngân sách")
     only_xg = idx.dense_search(vec, 10, [xg.metadata.doc_id])
-    assert only_xg and {c.metadata["doc_id"] for c in only_xg} == {xg.metadata.doc_id}
+    assert only_xg and {c.doc_id for c in only_xg} == {xg.metadata.doc_id}
     assert idx.dense_search(vec, 10, []) == []
     both = idx.dense_search(vec, 10, [nq.metadata.doc_id, xg.metadata.doc_id])
     assert len(both) == 10

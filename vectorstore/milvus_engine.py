@@ -1,0 +1,569 @@
+"""Milvus as an ``Engine``: Milvus Lite (a local ``.db`` path) or a Milvus server (``http://…``).
+
+Collections (``<name>_chunks``, ``<name>_documents``), strong consistency:
+* chunks — id, doc_id, section, position, the dense vector, the display text, a JSON
+  ``meta`` (ward, document, years, page…) and ``lex``: the chunk's lexical tokens
+  (``vectorstore.lexical.lexical_tokens``: syllables, bigrams, folded forms), each
+  written as a 12-hex-digit hash so Milvus's ``standard`` analyzer keeps it as one
+  term. A BM25 function turns ``lex`` into a sparse vector: lexical search runs in the
+  engine, with the same k1/b as the bm25s side of Chroma.
+* documents — one row per *committed* document (the commit marker), with the
+  record and ``terms``: a sparse vector of how many of the document's chunks hold
+  each lexical token. Document frequencies (``TermStats``) are sums over the committed
+  records, answered by a sparse search in the engine: exact, and written in the same
+  row as the commit marker.
+The chunks collection is created with the first embedding dimension and pins the model
+(collection properties ``embedding_model``/``dimension``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from baocao.settings import Settings
+from ingest.models import Chunk, DocumentMeta
+from vectorstore.bm25_side import lexical_text
+from vectorstore.errors import StoreUnavailable, dimension_mismatch, model_mismatch
+from vectorstore.lexical import lexical_tokens
+from vectorstore.ports import LexicalSide, StoredChunk, TermStats, Unit, UnitHit
+
+log = logging.getLogger(__name__)
+
+_BATCH = 256
+_MAX_VARCHAR = 65535
+_TERMS_LIMIT = 16384  # Milvus's largest top-k
+BM25_K1, BM25_B = 1.2, 0.75
+_CHUNK_FIELDS = ["id", "doc_id", "section", "position", "text", "meta"]
+
+
+def term_hex(token: str) -> str:
+    return hashlib.blake2b(token.encode("utf-8"), digest_size=6).hexdigest()
+
+
+def term_dim(token: str) -> int:
+    h = int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=4).digest(), "big")
+    return h % 4294967294 + 1  # 0 is the sentinel dimension (a sparse vector is never empty)
+
+
+def lex_field(tokens: Sequence[str]) -> str:
+    out = " ".join(term_hex(t) for t in tokens)
+    if len(out) > _MAX_VARCHAR:
+        log.warning("lexical field truncated (%d tokens)", len(tokens))
+        out = out[: _MAX_VARCHAR - (_MAX_VARCHAR % 13)].rstrip()
+    return out
+
+
+# Milvus Lite serves a ``.db`` path from one in-process server that holds the file's lock
+# until released; engines on the same path share it, the last one to close releases it.
+_LITE_USERS: dict[str, int] = {}
+_LITE_LOCK = threading.Lock()
+
+
+def _lite_acquire(path: str) -> None:
+    with _LITE_LOCK:
+        _LITE_USERS[path] = _LITE_USERS.get(path, 0) + 1
+
+
+def _lite_release(path: str) -> None:
+    with _LITE_LOCK:
+        n = _LITE_USERS.get(path, 0) - 1
+        if n > 0:
+            _LITE_USERS[path] = n
+            return
+        _LITE_USERS.pop(path, None)
+    from milvus_lite.server_manager import server_manager_instance
+
+    server_manager_instance.release_server(path)
+
+
+def _q(values: Sequence[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+class MilvusEngine:
+    name = "milvus"
+
+    def __init__(self, settings: Settings, model_name: str) -> None:
+        from pymilvus import MilvusClient
+
+        self.settings = settings
+        uri = settings.milvus_target
+        self.shared = not settings.uses_milvus_lite
+        if not self.shared:
+            if not uri.endswith(".db"):
+                raise StoreUnavailable(
+                    f"BAOCAO_MILVUS_URI={uri}: đường dẫn Milvus Lite phải kết thúc bằng .db "
+                    "(hoặc dùng http://máy-chủ:19530 cho Milvus standalone/phân tán)."
+                )
+            Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        self._lite_path = None if self.shared else os.path.abspath(uri)
+        try:
+            self._client = MilvusClient(uri=uri)
+        except Exception as exc:
+            hint = " (Milvus Lite: một tệp chỉ mở được từ một tiến trình)" if not self.shared else ""
+            raise StoreUnavailable(f"Không mở được kho Milvus ({uri}){hint}: {exc}") from exc
+        if self._lite_path is not None:
+            _lite_acquire(self._lite_path)
+        self._model_name = model_name
+        self._chunks_name = f"{settings.collection}_chunks"
+        self._docs_name = f"{settings.collection}_documents"
+        self._units_name = f"{settings.collection}_units"
+        self._lock = threading.Lock()
+        self._ensure_documents()
+        for name in (self._docs_name, self._units_name, self._chunks_name):
+            if self._client.has_collection(name):
+                self._client.load_collection(name)  # a collection opens released
+        self._dim: int | None = self._stored_dimension()
+        self.check_model(model_name, None)
+
+    # schema ----------------------------------------------------------------------------
+    def _ensure_documents(self) -> None:
+        from pymilvus import DataType, MilvusClient
+
+        if self._client.has_collection(self._docs_name):
+            return
+        s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+        s.add_field("chunk_count", DataType.INT64)
+        s.add_field("record", DataType.JSON)
+        s.add_field("terms", DataType.SPARSE_FLOAT_VECTOR)
+        ip = self._client.prepare_index_params()
+        ip.add_index("terms", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+        self._client.create_collection(self._docs_name, schema=s, index_params=ip, consistency_level="Strong")
+
+    def _stored_dimension(self) -> int | None:
+        if not self._client.has_collection(self._chunks_name):
+            return None
+        props = self._properties()
+        return int(props["dimension"]) if "dimension" in props else None
+
+    def _properties(self) -> dict[str, str]:
+        desc = self._client.describe_collection(self._chunks_name)
+        return {str(k): str(v) for k, v in (desc.get("properties") or {}).items()}
+
+    def _create_chunks(self, dim: int) -> None:
+        from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+        s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+        s.add_field("doc_id", DataType.VARCHAR, max_length=64)
+        s.add_field("section", DataType.VARCHAR, max_length=8192)
+        s.add_field("position", DataType.INT64)
+        s.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+        s.add_field("text", DataType.VARCHAR, max_length=_MAX_VARCHAR)
+        s.add_field("meta", DataType.JSON)
+        s.add_field(
+            "lex",
+            DataType.VARCHAR,
+            max_length=_MAX_VARCHAR,
+            enable_analyzer=True,
+            analyzer_params={"tokenizer": "standard"},
+        )
+        s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        s.add_function(
+            Function(
+                name="lex_bm25",
+                function_type=FunctionType.BM25,
+                input_field_names=["lex"],
+                output_field_names=["sparse"],
+            )
+        )
+        ip = self._client.prepare_index_params()
+        ip.add_index(
+            "vector", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 200}
+        )
+        ip.add_index(
+            "sparse",
+            index_type="SPARSE_INVERTED_INDEX",
+            metric_type="BM25",
+            params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
+        )
+        ip.add_index("doc_id", index_type="INVERTED")
+        u = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        u.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+        u.add_field("doc_id", DataType.VARCHAR, max_length=64)
+        u.add_field("parent", DataType.VARCHAR, max_length=64)
+        u.add_field("order", DataType.INT64)
+        u.add_field("text", DataType.VARCHAR, max_length=_MAX_VARCHAR)
+        u.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+        uip = self._client.prepare_index_params()
+        uip.add_index(
+            "vector", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 200}
+        )
+        uip.add_index("doc_id", index_type="INVERTED")
+        uip.add_index("parent", index_type="INVERTED")
+        self._client.create_collection(
+            self._units_name, schema=u, index_params=uip, consistency_level="Strong"
+        )
+        # the chunks collection last: its existence says the engine is ready (see ``_ready``)
+        self._client.create_collection(
+            self._chunks_name,
+            schema=s,
+            index_params=ip,
+            consistency_level="Strong",
+            properties={"embedding_model": self._model_name, "dimension": str(dim)},
+        )
+        self._dim = dim
+
+    def check_model(self, model_name: str, dimension: int | None) -> None:
+        self._model_name = model_name
+        if self._client.has_collection(self._chunks_name):
+            props = self._properties()
+            stored = props.get("embedding_model")
+            if stored and stored != model_name:
+                raise model_mismatch(self._chunks_name, stored, model_name)
+            if dimension is not None and self._dim is not None and self._dim != dimension:
+                raise dimension_mismatch(self._dim, model_name, dimension)
+        elif dimension is not None:
+            with self._lock:
+                if not self._client.has_collection(self._chunks_name):
+                    self._create_chunks(dimension)
+
+    @property
+    def _ready(self) -> bool:
+        return self._dim is not None or self._client.has_collection(self._chunks_name)
+
+    # writes ----------------------------------------------------------------------------
+    def upsert_chunks(
+        self, doc: DocumentMeta, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]
+    ) -> None:
+        if vectors and self._dim is None:
+            self.check_model(self._model_name, len(vectors[0]))
+        meta = {
+            "ward": doc.ward,
+            "ward_kind": doc.ward_kind,
+            "doc_type": doc.doc_type,
+            "doc_number": doc.doc_number,
+            "date": doc.date,
+            "title": doc.title,
+            "years": list(doc.years),
+            "source": doc.source,
+            "issuer": doc.issuer,
+            "area_level": doc.area_level,
+        }
+        for s in range(0, len(chunks), _BATCH):
+            rows = []
+            for c, v in zip(chunks[s : s + _BATCH], vectors[s : s + _BATCH], strict=True):
+                section = " > ".join(c.heading_path)
+                rows.append(
+                    {
+                        "id": c.id,
+                        "doc_id": c.doc_id,
+                        "section": section,
+                        "position": c.position,
+                        "vector": [float(x) for x in v],
+                        "text": c.text,
+                        "meta": {**meta, "page": c.page, "ocr": c.ocr},
+                        "lex": lex_field(lexical_tokens(lexical_text(c.text, section))),
+                    }
+                )
+            self._client.upsert(self._chunks_name, rows)
+
+    def upsert_units(
+        self, doc: DocumentMeta, units: Sequence[Unit], vectors: Sequence[Sequence[float]]
+    ) -> None:
+        for s in range(0, len(units), _BATCH):
+            rows = [
+                {
+                    "id": u.id,
+                    "doc_id": doc.doc_id,
+                    "parent": u.parent,
+                    "order": u.order,
+                    "text": u.text,
+                    "vector": [float(x) for x in v],
+                }
+                for u, v in zip(units[s : s + _BATCH], vectors[s : s + _BATCH], strict=True)
+            ]
+            self._client.upsert(self._units_name, rows)
+
+    def commit_record(self, doc: DocumentMeta, chunk_count: int, chunks: Sequence[Chunk]) -> None:
+        terms: dict[int, float] = {0: 1.0}
+        for c in chunks:
+            section = " > ".join(c.heading_path)
+            for t in set(lexical_tokens(lexical_text(c.text, section))):
+                d = term_dim(t)
+                terms[d] = terms.get(d, 0.0) + 1.0
+        record = doc.model_dump()
+        self._client.upsert(
+            self._docs_name,
+            [{"id": doc.doc_id, "chunk_count": chunk_count, "record": record, "terms": terms}],
+        )
+        if not self.shared:  # Milvus Lite searches flushed segments with their indexes
+            if self._ready:
+                self._client.flush(self._chunks_name)
+                self._client.flush(self._units_name)
+            self._client.flush(self._docs_name)
+
+    def records(self) -> dict[str, tuple[DocumentMeta, int]]:
+        out: dict[str, tuple[DocumentMeta, int]] = {}
+        for row in self._query_all(self._docs_name, "", ["id", "chunk_count", "record"]):
+            rec = dict(row.get("record") or {})
+            rec["doc_id"] = row["id"]
+            out[row["id"]] = (DocumentMeta.model_validate(rec), int(row.get("chunk_count", 0)))
+        return out
+
+    def drop_document(self, doc_id: str) -> None:
+        self._client.delete(self._docs_name, ids=[doc_id])
+        if self._ready:
+            self._client.delete(self._chunks_name, filter=f"doc_id == {json.dumps(doc_id)}")
+            self._client.delete(self._units_name, filter=f"doc_id == {json.dumps(doc_id)}")
+
+    def drop_orphans(self, live: Sequence[str]) -> int:
+        if not self._ready:
+            return 0
+        flt = f"not (doc_id in {_q(live)})" if live else ""
+        removed = 0
+        for name in (self._chunks_name, self._units_name):
+            ids = [r["id"] for r in self._query_all(name, flt, ["id"])]
+            for s in range(0, len(ids), 5000):
+                self._client.delete(name, ids=ids[s : s + 5000])
+            removed += len(ids)
+        return removed
+
+    def census(self) -> dict[str, tuple[int, int]]:
+        out: dict[str, list[int]] = {}
+        if self._ready:
+            for slot, name in enumerate((self._chunks_name, self._units_name)):
+                for r in self._query_all(name, "", ["doc_id"]):
+                    out.setdefault(str(r["doc_id"]), [0, 0])[slot] += 1
+        return {d: (n[0], n[1]) for d, n in out.items()}
+
+    # reads -----------------------------------------------------------------------------
+    def _query_all(
+        self, name: str, flt: str, fields: list[str], page: int = 2000
+    ) -> Iterator[dict[str, Any]]:
+        got = self._client.query(name, filter=flt, output_fields=["count(*)"])
+        if int(got[0]["count(*)"]) < _TERMS_LIMIT:  # one request (the iterator is for big results)
+            yield from self._client.query(name, filter=flt, output_fields=fields, limit=_TERMS_LIMIT)
+            return
+        it = self._client.query_iterator(name, batch_size=page, filter=flt, output_fields=fields)
+        try:
+            while True:
+                batch = it.next()
+                if not batch:
+                    return
+                yield from batch
+        finally:
+            it.close()
+
+    @staticmethod
+    def _chunk(row: dict[str, Any], distance: float | None = None) -> StoredChunk:
+        ent = row.get("entity", row)
+        m = dict(ent.get("meta") or {})
+        page = m.get("page")
+        return StoredChunk(
+            chunk_id=str(row.get("id", ent.get("id"))),
+            text=str(ent.get("text", "")),
+            doc_id=str(ent.get("doc_id", "")),
+            ward=str(m.get("ward", "")),
+            ward_kind=str(m.get("ward_kind", "phường")),
+            doc_type=str(m.get("doc_type", "")),
+            doc_number=str(m.get("doc_number", "")),
+            date=str(m.get("date", "")),
+            title=str(m.get("title", "")),
+            years=[int(y) for y in m.get("years") or []],
+            source=str(m.get("source", "")),
+            section=str(ent.get("section", "")),
+            page=int(page) if page is not None else None,
+            position=int(ent.get("position", 0)),
+            ocr=bool(m.get("ocr", False)),
+            issuer=str(m.get("issuer", "")),
+            area_level=str(m.get("area_level", "")),
+            distance=distance,
+        )
+
+    def get(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        if not ids or not self._ready:
+            return {}
+        rows = self._client.get(self._chunks_name, ids=list(ids), output_fields=_CHUNK_FIELDS)
+        return {str(r["id"]): self._chunk(r) for r in rows}
+
+    def iter_chunks(self, doc_ids: Sequence[str], page: int = 2000) -> Iterator[StoredChunk]:
+        if not doc_ids or not self._ready:
+            return
+        for row in self._query_all(self._chunks_name, f"doc_id in {_q(doc_ids)}", _CHUNK_FIELDS, page):
+            yield self._chunk(row)
+
+    def find(self, doc_id: str, section: str | None = None, position: int | None = None) -> list[StoredChunk]:
+        if not self._ready:
+            return []
+        flt = f"doc_id == {json.dumps(doc_id)}"
+        if section is not None:
+            flt += f" and section == {json.dumps(section, ensure_ascii=False)}"
+        if position is not None:
+            flt += f" and position == {int(position)}"
+        rows = self._client.query(self._chunks_name, filter=flt, output_fields=_CHUNK_FIELDS)
+        return sorted((self._chunk(r) for r in rows), key=lambda c: c.position)
+
+    def dense(self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None) -> list[StoredChunk]:
+        if not self._ready or k <= 0:
+            return []
+        res = self._client.search(
+            self._chunks_name,
+            data=[[float(x) for x in vector]],
+            anns_field="vector",
+            limit=k,
+            filter=f"doc_id in {_q(doc_ids)}" if doc_ids is not None else "",
+            output_fields=_CHUNK_FIELDS,
+            search_params={"metric_type": "COSINE", "params": {"ef": max(64, k)}},
+        )
+        # Milvus reports cosine similarity; the store's distance is 1 - similarity (as Chroma's)
+        return [self._chunk(h, 1.0 - float(h["distance"])) for h in res[0]]
+
+    def dense_units(self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None) -> list[UnitHit]:
+        if not self._ready or k <= 0:
+            return []
+        res = self._client.search(
+            self._units_name,
+            data=[[float(x) for x in vector]],
+            anns_field="vector",
+            limit=k,
+            filter=f"doc_id in {_q(doc_ids)}" if doc_ids is not None else "",
+            output_fields=["parent", "order", "text"],
+            search_params={"metric_type": "COSINE", "params": {"ef": max(64, k)}},
+        )
+        return [
+            UnitHit(
+                str(h["id"]),
+                str(h["entity"].get("parent", "")),
+                str(h["entity"].get("text", "")),
+                int(h["entity"].get("order", 0)),
+                1.0 - float(h["distance"]),
+            )
+            for h in res[0]
+        ]
+
+    def unit_vectors(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[str, list[float]]]]:
+        if not self._ready:
+            return {}
+        rows = self._client.query(
+            self._units_name,
+            filter=f"parent in {_q(chunk_ids)}",
+            output_fields=["parent", "order", "text", "vector"],
+            limit=_TERMS_LIMIT,
+        )
+        by: dict[str, list[tuple[int, str, list[float]]]] = {}
+        for r in rows:
+            by.setdefault(str(r["parent"]), []).append(
+                (int(r["order"]), str(r["text"]), [float(x) for x in r["vector"]])
+            )
+        return {cid: [(t, v) for _, t, v in sorted(rs, key=lambda x: x[0])] for cid, rs in by.items()}
+
+    def bm25(self, query: str, k: int, doc_ids: Sequence[str] | None) -> list[tuple[str, float, str]]:
+        if not self._ready or k <= 0:
+            return []
+        toks = lexical_tokens(query)
+        if not toks:
+            return []
+        res = self._client.search(
+            self._chunks_name,
+            data=[" ".join(term_hex(t) for t in toks)],
+            anns_field="sparse",
+            limit=k,
+            filter=f"doc_id in {_q(doc_ids)}" if doc_ids is not None else "",
+            output_fields=["doc_id"],
+            search_params={"metric_type": "BM25"},
+        )
+        # Milvus Lite reports BM25 scores negated (a distance); servers report the score
+        return [
+            (str(h["id"]), abs(float(h["distance"])), str(h["entity"].get("doc_id", "")))
+            for h in res[0]
+            if float(h["distance"]) != 0.0
+        ]
+
+    def term_df(self, tokens: Sequence[str], doc_ids: Sequence[str]) -> list[int]:
+        """How many committed chunks hold each token: sums over the committed document records."""
+        if not tokens:
+            return []
+        allowed = set(doc_ids)
+        res = self._client.search(
+            self._docs_name,
+            data=[{term_dim(t): 1.0} for t in tokens],
+            anns_field="terms",
+            limit=_TERMS_LIMIT,
+            output_fields=["id"],
+            search_params={"metric_type": "IP"},
+        )
+        return [round(sum(float(h["distance"]) for h in hits if h["id"] in allowed)) for hits in res]
+
+    def make_lexical(
+        self, committed: Callable[[], dict[str, int]], chunks: Callable[[list[str]], Iterator[StoredChunk]]
+    ) -> LexicalSide:
+        return MilvusLexical(self, committed)
+
+    def changed_elsewhere(self) -> None:
+        return None
+
+    def close(self) -> None:
+        try:
+            self._client.close()
+        except Exception:  # closing is best effort
+            log.debug("closing the Milvus client failed", exc_info=True)
+        if self._lite_path is not None:
+            path, self._lite_path = self._lite_path, None
+            _lite_release(path)
+
+
+class MilvusTermStats:
+    """df/idf over the committed chunks, read from the engine and cached per committed set."""
+
+    def __init__(self, engine: MilvusEngine, committed: Sequence[str], n_chunks: int) -> None:
+        self._engine = engine
+        self._committed = list(committed)
+        self.n = n_chunks
+        self._df: dict[str, int] = {}
+
+    def prefetch(self, tokens: Sequence[str]) -> None:
+        todo = [t for t in dict.fromkeys(tokens) if t not in self._df]
+        if todo and self._committed:
+            self._df.update(zip(todo, self._engine.term_df(todo, self._committed), strict=True))
+
+    def df(self, token: str) -> int:
+        if token not in self._df:
+            self.prefetch([token])
+        return self._df.get(token, 0)
+
+    def idf(self, token: str) -> float:
+        df = self.df(token)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+
+class MilvusLexical:
+    """BM25 in the engine; term statistics from the committed document records."""
+
+    def __init__(self, engine: MilvusEngine, committed: Callable[[], dict[str, int]]) -> None:
+        self._engine = engine
+        self._committed = committed
+        self._stats: tuple[frozenset[str], MilvusTermStats] | None = None
+
+    def search(self, query: str, k: int, allowed_docs: set[str] | None = None) -> list[tuple[str, float]]:
+        committed = self._committed()
+        if allowed_docs is not None:
+            docs = [d for d in allowed_docs if d in committed]
+            return [(c, s) for c, s, _ in self._engine.bm25(query, k, docs)] if docs else []
+        if not committed:
+            return []
+        # unfiltered first (no id list in the request); orphans of an interrupted write are dropped
+        hits = self._engine.bm25(query, k + 10, None)
+        kept = [(c, s) for c, s, d in hits if d in committed]
+        if len(kept) >= k or len(hits) < k + 10:
+            return kept[:k]
+        return [(c, s) for c, s, _ in self._engine.bm25(query, k, list(committed))]
+
+    def stats(self) -> TermStats:
+        committed = self._committed()
+        key = frozenset(committed)
+        if self._stats is None or self._stats[0] != key:
+            self._stats = (key, MilvusTermStats(self._engine, sorted(key), sum(committed.values())))
+        return self._stats[1]
+
+    def refresh(self, committed: Sequence[str], force_save: bool = False) -> None:
+        self._stats = None
