@@ -84,6 +84,26 @@ def _lite_release(path: str) -> None:
     server_manager_instance.release_server(path)
 
 
+class _Serialised:
+    """Milvus Lite client calls one at a time: its in-process engine swaps segments on flush,
+    and a search racing a flush from another thread can fail (servers handle this themselves)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._lock = threading.RLock()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attr(*args, **kwargs)
+
+        return call
+
+
 def _q(values: Sequence[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
@@ -106,7 +126,8 @@ class MilvusEngine:
             Path(uri).parent.mkdir(parents=True, exist_ok=True)
         self._lite_path = None if self.shared else os.path.abspath(uri)
         try:
-            self._client = MilvusClient(uri=uri)
+            client = MilvusClient(uri=uri)
+            self._client: Any = client if self.shared else _Serialised(client)
         except Exception as exc:
             hint = " (Milvus Lite: một tệp chỉ mở được từ một tiến trình)" if not self.shared else ""
             raise StoreUnavailable(f"Không mở được kho Milvus ({uri}){hint}: {exc}") from exc
