@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from assistant.glossary import load_glossary
-from assistant.query import QueryInfo
+from assistant.query import QueryInfo, mask_wards
 from baocao.vntext import fold, tokenize
 
 _ENUM_RE = re.compile(r"^\s*(?:[-+•*–]\s*)?(?:\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ][.)])\s")
@@ -71,7 +71,7 @@ def figure_of_asked_unit(text: str, asked: set[str]) -> bool:
 
 def rate_subject(info: QueryInfo) -> set[str]:
     """What a "tỷ lệ …" question measures: the two syllables after "tỷ lệ" ("hộ nghèo")."""
-    toks = [fold(t) for t in tokenize(info.question)]
+    toks = [fold(t) for t in tokenize(mask_wards(info.question, info.wards))]  # ward words are names
     for i in range(len(toks) - 1):
         if toks[i] in ("ty", "ti") and toks[i + 1] == "le":
             rest = [t for t in toks[i + 2 : i + 5] if t not in _RATE_SKIP]
@@ -84,7 +84,7 @@ _RATE_SKIP = {"cua", "cac", "so", "tang", "giam", "dat", "la", "bao", "nhieu", "
 
 def asked_units(info: QueryInfo) -> set[str]:
     """Folded syllables right after "bao nhiêu"/"mấy" in the question ("bao nhiêu hộ")."""
-    toks = [fold(t) for t in tokenize(info.question)]
+    toks = [fold(t) for t in tokenize(mask_wards(info.question, info.wards))]  # "Máy Chai" is no "mấy"
     out: set[str] = set()
     for i, t in enumerate(toks):
         if (t == "nhieu" and i and toks[i - 1] == "bao") or t == "may":

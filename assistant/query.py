@@ -306,6 +306,28 @@ def find_wards(question: str, known: Iterable[str]) -> tuple[list[str], list[str
     return found, list(dict.fromkeys(unknown))
 
 
+def mask_wards(question: str, wards: Iterable[str]) -> str:
+    """``question`` with the named wards' words blanked, so that a ward called "Máy Chai"
+    ("may" = "mấy"), "Hòa Bình" or "Lê Lợi" is never read as question words (cues, units).
+
+    Matching is by whole words, case- and diacritic-insensitive, like :func:`find_wards`."""
+    words = list(re.finditer(r"\w+", question))
+    folded = [_fold_low(m.group(0)) for m in words]
+    spans: list[tuple[int, int]] = []
+    for w in wards:
+        target = [_fold_low(t) for t in re.findall(r"\w+", w)]
+        n = len(target)
+        if not n:
+            continue
+        for i in range(len(words) - n + 1):
+            if folded[i : i + n] == target:
+                spans.append((words[i].start(), words[i + n - 1].end()))
+    out = question
+    for start, end in sorted(spans, reverse=True):
+        out = out[:start] + " " * (end - start) + out[end:]
+    return out
+
+
 def find_years(question: str) -> list[int]:
     return sorted({int(y) for y in _YEAR_RE.findall(question)})
 
@@ -356,18 +378,19 @@ def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
     known = list(known_wards)
     wards, unknown = find_wards(question, known)
     info = QueryInfo(question=question, wards=wards, unknown_wards=unknown, years=find_years(question))
-    info.wants_number = contains_cue(question, NUMBER_CUES)
-    info.wants_percent = contains_cue(question, ("tỷ lệ", "tỉ lệ", "phần trăm", "%"))
-    info.wants_list = contains_cue(question, LIST_CUES) and not info.wants_number
+    cues = mask_wards(question, wards)  # the wards' own words are names, not cues
+    info.wants_number = contains_cue(cues, NUMBER_CUES)
+    info.wants_percent = contains_cue(cues, ("tỷ lệ", "tỉ lệ", "phần trăm", "%"))
+    info.wants_list = contains_cue(cues, LIST_CUES) and not info.wants_number
     if len(wards) >= 2:
         info.is_comparison = True
     multi = len(wards) >= 2 or contains_cue(
-        question, ("hai phường", "hai xã", "các phường", "phường nào", "xã nào", "nơi nào", "bên nào")
+        cues, ("hai phường", "hai xã", "các phường", "phường nào", "xã nào", "nơi nào", "bên nào")
     )
     info.is_comparison = (
         info.is_comparison
-        or (multi and contains_cue(question, COMPARE_CUES))
-        or (contains_cue(question, ("so sánh",)) and len(wards) != 1)
+        or (multi and contains_cue(cues, COMPARE_CUES))
+        or (contains_cue(cues, ("so sánh",)) and len(wards) != 1)
     )
     info.names = proper_names(question, known)
     pos = content_positions(question, drop=wards + unknown)
