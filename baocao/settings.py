@@ -56,7 +56,9 @@ class Settings(BaseSettings):
     max_zip_members: int = Field(default=1000, description="DOCX: number of members in the zip")
     max_pdf_pages: int = Field(default=2000, description="PDF: number of pages")
     max_chars: int = Field(default=5_000_000, description="characters of text extracted from one file")
-    parse_timeout_s: float = Field(default=300.0, description="wall-clock budget to read one file (OCR included)")
+    parse_timeout_s: float = Field(
+        default=300.0, description="wall-clock budget to read one file (OCR included)"
+    )
     parse_memory_mb: int = Field(default=1024, description="memory of the process reading a PDF/DOCX")
     parse_isolated: bool = Field(
         default=True, description="read PDF/DOCX in a child process with hard memory/time limits"

@@ -58,7 +58,7 @@ def run(path: Path, data_dir: Path) -> tuple[float, int, float, str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, _status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
     out = (proc.stdout.read() if proc.stdout else "") + (proc.stderr.read() if proc.stderr else "")
     line = next((ln for ln in out.splitlines() if ln.startswith(("LỖI", "ĐÃ NẠP"))), out[-200:])
@@ -82,11 +82,15 @@ def main(argv: list[str] | None = None) -> int:
             ("PDF declaring 1,000,000 pages", pdf_declaring_pages(tmp / "trang.pdf", 1_000_000)),
         ]
         if args.big:
-            cases.insert(1, ("DOCX 1.5 GB of XML (issue: 7 MB)", big_docx_bomb(tmp / "bom1500.docx", 1536, tmp)))
+            cases.insert(
+                1, ("DOCX 1.5 GB of XML (issue: 7 MB)", big_docx_bomb(tmp / "bom1500.docx", 1536, tmp))
+            )
         for title, path in cases:
             elapsed, cli_kb, child_mb, line = run(path, tmp / "data")
             size = path.stat().st_size / 1024
-            rows.append(f"| {title} | {size:,.0f} KB | {elapsed:.2f} s | {cli_kb / 1024:.0f} MB | {child_mb:.0f} MB | {line} |")
+            rows.append(
+                f"| {title} | {size:,.0f} KB | {elapsed:.2f} s | {cli_kb / 1024:.0f} MB | {child_mb:.0f} MB | {line} |"
+            )
             print(rows[-1], flush=True)
     text = "\n".join(
         [

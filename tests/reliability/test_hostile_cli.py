@@ -45,7 +45,8 @@ def test_ui_upload_reads_through_the_same_limits(tmp_path: Path) -> None:
     writes: list[Any] = []
 
     class FakeIndex:
-        hooks: list[Any] = []
+        def __init__(self) -> None:
+            self.hooks: list[Any] = []
 
         def add_document(self, parsed: Any) -> Any:
             writes.append(parsed)
