@@ -14,6 +14,7 @@ from assistant.types import AnswerRecord
 from ui import state
 from ui.citations import render_record
 from ui.export import DOCX_MIME, conversation_docx, conversation_markdown
+from ui.format import pad_dates
 from ui.page import close_sidebar_on_phone, copy_button
 from ui.render import answer_markdown, plain_markdown, stream_escaped
 
@@ -114,12 +115,12 @@ def render_turn(assistant: Assistant, question: str, rec: AnswerRecord, key: str
     render_record(rec, assistant, key=key)
     if INVALID_NOTE in rec.notes or "error" in rec.notes:
         return
-    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="center")
-    with c1:
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    with row:
         copy_button(key)
     one = [(question, rec)]
-    c2.download_button(
-        "Word",
+    row.download_button(
+        "Tải Word",
         data=conversation_docx(one, assistant.ward_kind, title="Trợ lý Báo cáo — câu trả lời"),
         file_name="cau-tra-loi.docx",
         mime=DOCX_MIME,
@@ -128,15 +129,15 @@ def render_turn(assistant: Assistant, question: str, rec: AnswerRecord, key: str
         icon=":material/description:",
         help="Tải câu trả lời này (kèm nguồn trích dẫn) dạng Word",
     )
-    c3.download_button(
-        "Markdown",
+    row.download_button(
+        "Tải văn bản (.md)",
         data=conversation_markdown(one, assistant.ward_kind),
         file_name="cau-tra-loi.md",
         mime="text/markdown",
         on_click="ignore",
         key=f"{key}-md",
         icon=":material/download:",
-        help="Tải câu trả lời này dạng văn bản Markdown",
+        help="Tải câu trả lời này dạng tệp văn bản .md",
     )
 
 
@@ -146,7 +147,7 @@ def chat_page(assistant: Assistant, filters: Filters) -> None:
     if empty:
         st.info(EMPTY_INDEX_HELP)
     else:
-        st.caption(plain_markdown(assistant.coverage_text().replace("Chỉ mục hiện có", "Đang có")))
+        st.caption(plain_markdown(pad_dates(assistant.coverage_text().replace("Chỉ mục hiện có", "Đang có"))))
     cap = filters_caption(filters, assistant)
     if cap:
         st.info(plain_markdown(cap), icon=":material/filter_alt:")
@@ -211,7 +212,7 @@ def sidebar_conversation_controls(slot: st.delta_generator.DeltaGenerator, assis
             icon=":material/description:",
         )
         st.download_button(
-            "Tải hội thoại (Markdown)",
+            "Tải hội thoại (văn bản .md)",
             data=conversation_markdown(turns, assistant.ward_kind) if turns else "",
             file_name="hoi-thoai-tro-ly-bao-cao.md",
             mime="text/markdown",

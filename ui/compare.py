@@ -35,21 +35,22 @@ def compare_page(assistant: Assistant, filters: Filters) -> None:
         "Chọn các phường/xã và nội dung cần so sánh; mỗi ô trong bảng là câu trích từ báo cáo của địa bàn đó."
     )
     c1, c2 = st.columns([2, 3])
-    sel = c1.multiselect(
+    sel = c1.pills(
         "Phường/xã",
         wards,
+        selection_mode="multi",
         default=wards[:2],
         key="cmp_wards",
         format_func=lambda w: f"{assistant.ward_kind(w)} {w}",
     )
     topic = c2.text_input("Nội dung so sánh", key="cmp_topic", placeholder="ví dụ: thu ngân sách năm 2023")
     if st.button("So sánh", type="primary", key="cmp_go"):
-        if len(sel) < 2:
+        if len(sel or []) < 2:
             st.warning("Hãy chọn ít nhất hai phường/xã.")
         elif not topic.strip():
             st.warning("Hãy nhập nội dung cần so sánh (ví dụ: tỷ lệ hộ nghèo).")
         else:
-            question = build_question(topic, list(sel), assistant)
+            question = build_question(topic, list(sel or []), assistant)
             try:
                 with st.spinner("Đang so sánh…"):
                     rec = assistant.ask(question, filters=Filters([], filters.doc_types, filters.years))

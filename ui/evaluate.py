@@ -132,7 +132,7 @@ def show_results(job: EvalJob) -> None:
         icon=":material/table:",
     )
     d2.download_button(
-        "Tải kết quả (Markdown)",
+        "Tải kết quả (văn bản .md)",
         data=markdown_report(job),
         file_name="ket-qua-kiem-dinh.md",
         mime="text/markdown",
@@ -178,7 +178,7 @@ def evaluate_page(assistant: Assistant, settings: Settings) -> None:
         if not sets:
             st.info("Không có bộ câu hỏi có sẵn.")
         else:
-            name = st.selectbox("Bộ câu hỏi", list(sets), key="ev_builtin")
+            name = st.selectbox("Bộ câu hỏi", list(sets), key="ev_builtin", placeholder="Chọn bộ câu hỏi…")
             path = sets[name] if name else None
     else:
         st.markdown(

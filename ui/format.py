@@ -28,6 +28,14 @@ def format_datetime(iso: str) -> str:
         return iso
 
 
+_DMY = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
+
+
+def pad_dates(text: str) -> str:
+    """Dates the assistant or a label writes as d/m/yyyy, shown as dd/mm/yyyy."""
+    return _DMY.sub(lambda m: f"{int(m.group(1)):02d}/{int(m.group(2)):02d}/{m.group(3)}", text)
+
+
 def readable_source(source: str) -> str:
     """A file name as people read it; content-hash names ("000_347ec1….txt") are not shown."""
     return "" if _HASH_NAME.match(source or "") else source

@@ -17,7 +17,7 @@ from baocao.settings import Settings
 from ingest.models import DocumentMeta
 from ui import state
 from ui.chat import EMPTY_INDEX_HELP
-from ui.format import format_date, format_datetime, readable_source
+from ui.format import format_date, format_datetime, pad_dates, readable_source
 from ui.render import plain_markdown
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class FileResult:
 def document_card(assistant: Assistant, d: DocumentMeta) -> None:
     """One report as a card (readable on a phone: nothing is cut)."""
     with st.container(border=True):
-        st.markdown("**" + plain_markdown(f"{d.ward_full} — {d.label}") + "**")
+        st.markdown("**" + plain_markdown(f"{d.ward_full} — {pad_dates(d.label)}") + "**")
         if d.title:
             st.markdown(plain_markdown(d.title))
         bits = []
@@ -109,7 +109,7 @@ def ingest_upload(
 
 
 def _doc_name(d: DocumentMeta) -> str:
-    return f"{d.ward_full} — {d.label}"
+    return f"{d.ward_full} — {pad_dates(d.label)}"
 
 
 def _remove(doc_id: str) -> None:
@@ -154,12 +154,11 @@ def remove_section(assistant: Assistant, docs: list[DocumentMeta]) -> None:
         return
     by_id = {d.doc_id: d for d in docs}
     by_name = {f"{_doc_name(d)} ({d.doc_id[:6]})": d.doc_id for d in docs}
-    chosen = st.selectbox(
-        "Báo cáo cần xoá",
+    chosen = st.radio(
+        "Chọn báo cáo cần xoá",
         list(by_name),
         index=None,
         key=f"rm_doc-{int(st.session_state.get('rm_n', 0))}",
-        placeholder="Chọn báo cáo cần xoá…",
     )
     doc_id = by_name.get(chosen) if chosen else None
     pending = st.session_state.get("rm_pending")

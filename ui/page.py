@@ -12,12 +12,13 @@ COOKIE = "baocao_trinh_duyet"
 _STYLE = """
 <style>
 /* Streamlit's own English status widget ("Running…/Stop") is replaced by our spinners */
-[data-testid="stStatusWidget"], [data-testid="stToolbar"], [data-testid="stMainMenu"],
+[data-testid="stStatusWidget"], [data-testid="stMainMenu"],
 [data-testid="stAppDeployButton"] { display: none !important; }
+/* the sidebar button says what the sidebar holds (it was an unlabelled "»") */
+[data-testid="stExpandSidebarButton"] { width: auto !important; padding: 0 .5rem !important; }
+[data-testid="stExpandSidebarButton"]::after { content: "Bộ lọc · Hội thoại"; font-size: .9rem; margin-left: .35rem; }
 /* the file uploader's English instructions: our Vietnamese caption says the same */
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
-[data-testid="stFileUploaderDropzone"] button { font-size: 0 !important; }
-[data-testid="stFileUploaderDropzone"] button::after { content: "Chọn tệp"; font-size: 1rem; }
 .block-container { padding-top: 2.5rem; }
 @media (max-width: 640px) {
   .block-container { padding-left: 0.8rem !important; padding-right: 0.8rem !important; }
@@ -35,6 +36,18 @@ _LANG_JS = """
   var doc = window.parent && window.parent.document ? window.parent.document : document;
   try { doc.documentElement.lang = "vi"; } catch (e) { document.documentElement.lang = "vi"; }
   document.documentElement.lang = "vi";
+  // widget texts Streamlit only has in English: put ours in (and again after each re-render)
+  var fix = function () {
+    doc.documentElement.lang = "vi";
+    doc.querySelectorAll('[data-testid="stFileUploaderDropzone"] button').forEach(function (b) {
+      if (b.textContent.trim() !== "Chọn tệp") b.textContent = "Chọn tệp";
+    });
+  };
+  if (!window.__baocaoVi) {
+    window.__baocaoVi = new MutationObserver(fix);
+    window.__baocaoVi.observe(doc.body, { childList: true, subtree: true });
+  }
+  fix();
 })();
 </script>
 """
@@ -65,8 +78,9 @@ def close_sidebar_on_phone() -> None:
 setTimeout(function () {
   if (window.innerWidth > 640) return;
   var sb = document.querySelector('[data-testid="stSidebar"]');
-  if (!sb || sb.getAttribute('aria-expanded') === 'false') return;
-  var b = document.querySelector('[data-testid="stSidebarCollapseButton"] button')
+  if (!sb || sb.getAttribute('data-collapsed') === 'true') return;
+  var b = sb.querySelector('[data-testid="stSidebarCollapseButton"] button')
+       || sb.querySelector('button[aria-expanded="true"]')
        || sb.querySelector('button[kind="headerNoPadding"]');
   if (b) b.click();
 }, 150);
@@ -81,7 +95,7 @@ def copy_button(key: str) -> None:
     st.html(
         f"""<button id="copy-{safe}" type="button" class="baocao-copy"
   style="border:1px solid rgba(49,51,63,.2);border-radius:.5rem;background:transparent;padding:.15rem .6rem;cursor:pointer;font-size:.85rem"
-  >📋 Sao chép câu trả lời</button>
+  >Sao chép câu trả lời</button>
 <script>
 (function () {{
   var b = document.getElementById("copy-{safe}");
@@ -90,8 +104,8 @@ def copy_button(key: str) -> None:
   b.addEventListener("click", function () {{
     var msg = b.closest('[data-testid="stChatMessage"]') || b.closest('[data-testid="stVerticalBlock"]');
     var box = msg ? msg.querySelector('[data-testid="stChatMessageContent"]') || msg : null;
-    var text = box ? box.innerText.replace("📋 Sao chép câu trả lời", "").trim() : "";
-    function done() {{ b.textContent = "✓ Đã sao chép"; setTimeout(function () {{ b.textContent = "📋 Sao chép câu trả lời"; }}, 2000); }}
+    var text = box ? box.innerText.replace("Sao chép câu trả lời", "").trim() : "";
+    function done() {{ b.textContent = "✓ Đã sao chép"; setTimeout(function () {{ b.textContent = "Sao chép câu trả lời"; }}, 2000); }}
     if (navigator.clipboard && window.isSecureContext) {{
       navigator.clipboard.writeText(text).then(done, function () {{ legacy(); }});
     }} else {{ legacy(); }}
@@ -103,4 +117,5 @@ def copy_button(key: str) -> None:
 }})();
 </script>""",
         unsafe_allow_javascript=True,
+        width="content",
     )

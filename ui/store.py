@@ -109,7 +109,9 @@ class ConversationStore:
                 turns = data.get("turns") or []
                 if not turns:
                     continue
-                out.append(Summary(path.stem, str(turns[0]["question"]), float(data["updated"]), len(turns)))
+                # titled by its first real question (not a greeting)
+                first = next((t for t in turns if t["record"].get("mode") != "social"), turns[0])
+                out.append(Summary(path.stem, str(first["question"]), float(data["updated"]), len(turns)))
             except (OSError, ValueError, KeyError, TypeError):
                 continue
         out.sort(key=lambda s: s.updated, reverse=True)

@@ -178,7 +178,7 @@ def test_compare_view_renders_table(sample_data_dir: Path, use_index: Callable[.
     use_index(sample_data_dir)
     at = start()
     at.radio(key="view").set_value(VIEW_COMPARE).run()
-    assert at.multiselect(key="cmp_wards").value == ["Ngô Quyền", "Xương Giang"]
+    assert at.button_group(key="cmp_wards").value == ["Ngô Quyền", "Xương Giang"]
     at.text_input(key="cmp_topic").input("thu ngân sách năm 2023")
     at.button(key="cmp_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -240,10 +240,10 @@ def test_upload_needs_correct_password(mutable_data_dir: Path, use_index: Callab
     assert _cards(at) == 3
 
     # remove it again: nothing is chosen at first, then a confirmation names the report
-    assert at.selectbox(key="rm_doc-0").value is None
+    assert at.radio(key="rm_doc-0").value is None
     assert at.button(key="rm_go").proto.disabled
-    at.selectbox(key="rm_doc-0").select_index(
-        next(i for i, o in enumerate(at.selectbox(key="rm_doc-0").options) if "Hội Phú" in o)
+    at.radio(key="rm_doc-0").set_value(
+        next(o for o in at.radio(key="rm_doc-0").options if "Hội Phú" in o)
     ).run()
     at.button(key="rm_go").click().run()
     assert _cards(at) == 3, "removed without confirmation"
