@@ -18,10 +18,8 @@ The chunks collection is created with the first embedding dimension and pins the
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import math
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -33,75 +31,16 @@ from ingest.models import Chunk, DocumentMeta
 from vectorstore.bm25_side import lexical_text
 from vectorstore.errors import StoreUnavailable, dimension_mismatch, model_mismatch
 from vectorstore.lexical import lexical_tokens
-from vectorstore.ports import LexicalSide, StoredChunk, TermStats, Unit, UnitHit
+from vectorstore.milvus_client import Serialised, lite_acquire, lite_release
+from vectorstore.milvus_lexical import MilvusLexical, lex_field, term_dim, term_hex
+from vectorstore.milvus_schema import create_chunks, create_documents, create_units
+from vectorstore.ports import LexicalSide, StoredChunk, Unit, UnitHit
 
 log = logging.getLogger(__name__)
 
 _BATCH = 256
-_MAX_VARCHAR = 65535
 _TERMS_LIMIT = 16384  # Milvus's largest top-k
-BM25_K1, BM25_B = 1.2, 0.75
 _CHUNK_FIELDS = ["id", "doc_id", "section", "position", "text", "meta"]
-
-
-def term_hex(token: str) -> str:
-    return hashlib.blake2b(token.encode("utf-8"), digest_size=6).hexdigest()
-
-
-def term_dim(token: str) -> int:
-    h = int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=4).digest(), "big")
-    return h % 4294967294 + 1  # 0 is the sentinel dimension (a sparse vector is never empty)
-
-
-def lex_field(tokens: Sequence[str]) -> str:
-    out = " ".join(term_hex(t) for t in tokens)
-    if len(out) > _MAX_VARCHAR:
-        log.warning("lexical field truncated (%d tokens)", len(tokens))
-        out = out[: _MAX_VARCHAR - (_MAX_VARCHAR % 13)].rstrip()
-    return out
-
-
-# Milvus Lite serves a ``.db`` path from one in-process server that holds the file's lock
-# until released; engines on the same path share it, the last one to close releases it.
-_LITE_USERS: dict[str, int] = {}
-_LITE_LOCK = threading.Lock()
-
-
-def _lite_acquire(path: str) -> None:
-    with _LITE_LOCK:
-        _LITE_USERS[path] = _LITE_USERS.get(path, 0) + 1
-
-
-def _lite_release(path: str) -> None:
-    with _LITE_LOCK:
-        n = _LITE_USERS.get(path, 0) - 1
-        if n > 0:
-            _LITE_USERS[path] = n
-            return
-        _LITE_USERS.pop(path, None)
-    from milvus_lite.server_manager import server_manager_instance
-
-    server_manager_instance.release_server(path)
-
-
-class _Serialised:
-    """Milvus Lite client calls one at a time: its in-process engine swaps segments on flush,
-    and a search racing a flush from another thread can fail (servers handle this themselves)."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-        self._lock = threading.RLock()
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._client, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                return attr(*args, **kwargs)
-
-        return call
 
 
 def _q(values: Sequence[str]) -> str:
@@ -127,18 +66,19 @@ class MilvusEngine:
         self._lite_path = None if self.shared else os.path.abspath(uri)
         try:
             client = MilvusClient(uri=uri)
-            self._client: Any = client if self.shared else _Serialised(client)
+            self._client: Any = client if self.shared else Serialised(client)
         except Exception as exc:
             hint = " (Milvus Lite: một tệp chỉ mở được từ một tiến trình)" if not self.shared else ""
             raise StoreUnavailable(f"Không mở được kho Milvus ({uri}){hint}: {exc}") from exc
         if self._lite_path is not None:
-            _lite_acquire(self._lite_path)
+            lite_acquire(self._lite_path)
         self._model_name = model_name
         self._chunks_name = f"{settings.collection}_chunks"
         self._docs_name = f"{settings.collection}_documents"
         self._units_name = f"{settings.collection}_units"
         self._lock = threading.Lock()
-        self._ensure_documents()
+        if not self._client.has_collection(self._docs_name):
+            create_documents(self._client, self._docs_name)
         for name in (self._docs_name, self._units_name, self._chunks_name):
             if self._client.has_collection(name):
                 self._client.load_collection(name)  # a collection opens released
@@ -146,19 +86,11 @@ class MilvusEngine:
         self.check_model(model_name, None)
 
     # schema ----------------------------------------------------------------------------
-    def _ensure_documents(self) -> None:
-        from pymilvus import DataType, MilvusClient
-
-        if self._client.has_collection(self._docs_name):
-            return
-        s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
-        s.add_field("chunk_count", DataType.INT64)
-        s.add_field("record", DataType.JSON)
-        s.add_field("terms", DataType.SPARSE_FLOAT_VECTOR)
-        ip = self._client.prepare_index_params()
-        ip.add_index("terms", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
-        self._client.create_collection(self._docs_name, schema=s, index_params=ip, consistency_level="Strong")
+    def _create_chunks(self, dim: int) -> None:
+        create_units(self._client, self._units_name, dim)
+        # the chunks collection last: its existence says the engine is ready (see ``_ready``)
+        create_chunks(self._client, self._chunks_name, dim, self._model_name)
+        self._dim = dim
 
     def _stored_dimension(self) -> int | None:
         if not self._client.has_collection(self._chunks_name):
@@ -169,70 +101,6 @@ class MilvusEngine:
     def _properties(self) -> dict[str, str]:
         desc = self._client.describe_collection(self._chunks_name)
         return {str(k): str(v) for k, v in (desc.get("properties") or {}).items()}
-
-    def _create_chunks(self, dim: int) -> None:
-        from pymilvus import DataType, Function, FunctionType, MilvusClient
-
-        s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
-        s.add_field("doc_id", DataType.VARCHAR, max_length=64)
-        s.add_field("section", DataType.VARCHAR, max_length=8192)
-        s.add_field("position", DataType.INT64)
-        s.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-        s.add_field("text", DataType.VARCHAR, max_length=_MAX_VARCHAR)
-        s.add_field("meta", DataType.JSON)
-        s.add_field(
-            "lex",
-            DataType.VARCHAR,
-            max_length=_MAX_VARCHAR,
-            enable_analyzer=True,
-            analyzer_params={"tokenizer": "standard"},
-        )
-        s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-        s.add_function(
-            Function(
-                name="lex_bm25",
-                function_type=FunctionType.BM25,
-                input_field_names=["lex"],
-                output_field_names=["sparse"],
-            )
-        )
-        ip = self._client.prepare_index_params()
-        ip.add_index(
-            "vector", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 200}
-        )
-        ip.add_index(
-            "sparse",
-            index_type="SPARSE_INVERTED_INDEX",
-            metric_type="BM25",
-            params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
-        )
-        ip.add_index("doc_id", index_type="INVERTED")
-        u = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-        u.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
-        u.add_field("doc_id", DataType.VARCHAR, max_length=64)
-        u.add_field("parent", DataType.VARCHAR, max_length=64)
-        u.add_field("order", DataType.INT64)
-        u.add_field("text", DataType.VARCHAR, max_length=_MAX_VARCHAR)
-        u.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-        uip = self._client.prepare_index_params()
-        uip.add_index(
-            "vector", index_type="HNSW", metric_type="COSINE", params={"M": 16, "efConstruction": 200}
-        )
-        uip.add_index("doc_id", index_type="INVERTED")
-        uip.add_index("parent", index_type="INVERTED")
-        self._client.create_collection(
-            self._units_name, schema=u, index_params=uip, consistency_level="Strong"
-        )
-        # the chunks collection last: its existence says the engine is ready (see ``_ready``)
-        self._client.create_collection(
-            self._chunks_name,
-            schema=s,
-            index_params=ip,
-            consistency_level="Strong",
-            properties={"embedding_model": self._model_name, "dimension": str(dim)},
-        )
-        self._dim = dim
 
     def check_model(self, model_name: str, dimension: int | None) -> None:
         self._model_name = model_name
@@ -530,61 +398,4 @@ class MilvusEngine:
             log.debug("closing the Milvus client failed", exc_info=True)
         if self._lite_path is not None:
             path, self._lite_path = self._lite_path, None
-            _lite_release(path)
-
-
-class MilvusTermStats:
-    """df/idf over the committed chunks, read from the engine and cached per committed set."""
-
-    def __init__(self, engine: MilvusEngine, committed: Sequence[str], n_chunks: int) -> None:
-        self._engine = engine
-        self._committed = list(committed)
-        self.n = n_chunks
-        self._df: dict[str, int] = {}
-
-    def prefetch(self, tokens: Sequence[str]) -> None:
-        todo = [t for t in dict.fromkeys(tokens) if t not in self._df]
-        if todo and self._committed:
-            self._df.update(zip(todo, self._engine.term_df(todo, self._committed), strict=True))
-
-    def df(self, token: str) -> int:
-        if token not in self._df:
-            self.prefetch([token])
-        return self._df.get(token, 0)
-
-    def idf(self, token: str) -> float:
-        df = self.df(token)
-        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
-
-
-class MilvusLexical:
-    """BM25 in the engine; term statistics from the committed document records."""
-
-    def __init__(self, engine: MilvusEngine, committed: Callable[[], dict[str, int]]) -> None:
-        self._engine = engine
-        self._committed = committed
-        self._stats: tuple[frozenset[str], MilvusTermStats] | None = None
-
-    def search(self, query: str, k: int, allowed_docs: set[str] | None = None) -> list[tuple[str, float]]:
-        committed = self._committed()
-        if allowed_docs is not None:
-            docs = [d for d in allowed_docs if d in committed]
-            return [(c, s) for c, s, _ in self._engine.bm25(query, k, docs)] if docs else []
-        if not committed:
-            return []
-        # unfiltered first (no id list in the request); orphans of an interrupted write are dropped
-        hits = self._engine.bm25(query, k + 10, None)
-        kept = [(c, s) for c, s, d in hits if d in committed]
-        if len(kept) >= k or len(hits) < k + 10:
-            return kept[:k]
-        return [(c, s) for c, s, _ in self._engine.bm25(query, k, list(committed))]
-
-    def stats(self) -> TermStats:
-        committed = self._committed()
-        key = frozenset(committed)
-        if self._stats is None or self._stats[0] != key:
-            self._stats = (key, MilvusTermStats(self._engine, sorted(key), sum(committed.values())))
-        return self._stats[1]
-
-    def refresh(self, committed: Sequence[str], force_save: bool = False) -> None:
-        self._stats = None
+            lite_release(path)
