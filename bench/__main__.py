@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"corpus multiples for the scale run (default {DEFAULT_SCALES}; 1000 is opt-in)",
     )
-    ap.add_argument("--no-server", action="store_true", help="scale runs: embedded Chroma only")
+    ap.add_argument("--no-server", action="store_true", help="scale runs: no Chroma server")
+    ap.add_argument("--no-milvus", action="store_true", help="scale runs: no Milvus Lite")
     ap.add_argument("--no-baseline", action="store_true", help="skip the naive LangChain baseline")
     ap.add_argument(
         "--questions", type=int, default=None, help="dev questions per scale run (default 40; --quick: 8)"
@@ -90,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         arrays: dict[str, Any] = {f"doc{j}": v for j, v in enumerate(ing.vectors)}
         np.savez(vectors, **arrays)
         ing.index.close()
-        modes = ["embedded"] + ([] if args.no_server else ["server"])
+        modes = ["embedded"] + ([] if args.no_server else ["server"]) + ([] if args.no_milvus else ["milvus"])
         rows = []
         for s in scales:
             for mode in modes:
@@ -110,8 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "see bench/README.md for why and for the extrapolation."
             )
         res["notes"].append(
-            "Scale runs reuse the sample chunks' vectors (+ tiny noise); queries are embedded "
-            "with the real model. Comparisons naming no ward compare every ward: excluded "
+            "Scale runs reuse the sample chunks' vectors (+ tiny noise) and give sentence units "
+            "cheap deterministic (hash) vectors; queries are embedded with the real model. Modes: "
+            "embedded = Chroma PersistentClient, server = `chroma run`, milvus = Milvus Lite file. Comparisons naming no ward compare every ward: excluded "
             "from the scale latency sample, timed once as 'all-ward comparison'."
         )
     finally:

@@ -1,4 +1,5 @@
-"""Scale benchmark: the synthetic corpus at N× the sample, embedded Chroma and Chroma server.
+"""Scale benchmark: the synthetic corpus at N× the sample on three stores side by side —
+Chroma embedded, a Chroma server and Milvus Lite (``BAOCAO_VECTOR_BACKEND=milvus``).
 
 Each (scale, mode) runs in two fresh processes (``python -m bench.scale build|query SPEC OUT``),
 so RSS and timings are not polluted by earlier runs; in server mode the Chroma
@@ -6,7 +7,9 @@ server (``chroma run``) is started before the build and stopped after the querie
 * build: writes every synthetic document through the product's real write path,
   ``Index.add_document`` (recover → chunk upserts → document record = commit
   marker), with a stub embedder that hands back the stored sample vectors (+ tiny
-  noise) instead of re-embedding; then ``refresh_lexical()``;
+  noise) instead of re-embedding chunks, and a cheap deterministic (hash) embedder for
+  the sentence units (stored as the product stores them; answers do not read them yet);
+  then ``refresh_lexical()``;
 * query: a fresh app process opens the index, loads the real model, and asks a
   fixed sample of dev questions, each rewritten to a ward of the synthetic corpus
   (figures perturbed the same way, so accuracy stays measurable), after one
@@ -37,12 +40,16 @@ CHROMA_BIN = Path(sys.executable).parent / "chroma"
 
 
 class VectorStub:
-    """Embedder whose ``embed_documents`` returns precomputed vectors; queries use the real model."""
+    """Embedder whose ``embed_documents`` returns precomputed chunk vectors (then hash vectors for
+    the sentence units that follow); queries use the real model."""
 
     def __init__(self, real: Any) -> None:
+        from vectorstore.embeddings import HashEmbedder
+
         self.real = real
         self.name: str = real.name
         self.pending: list[list[float]] | None = None
+        self.units = HashEmbedder(int(real.dimension), name=real.name)
 
     @property
     def dimension(self) -> int:
@@ -54,7 +61,9 @@ class VectorStub:
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         vecs, self.pending = self.pending, None
-        if vecs is None or len(vecs) != len(texts):
+        if vecs is None:  # the sentence units of the document just written
+            return list(self.units.embed_documents(texts))
+        if len(vecs) != len(texts):
             raise RuntimeError(
                 f"VectorStub: {len(texts)} texts but {0 if vecs is None else len(vecs)} vectors"
             )
@@ -180,6 +189,8 @@ def _setup(spec: dict[str, Any]) -> tuple[Any, Synthesizer, Any]:
     overrides: dict[str, Any] = {}
     if spec.get("chroma_port"):
         overrides = {"chroma_host": "127.0.0.1", "chroma_port": int(spec["chroma_port"])}
+    if spec.get("mode") == "milvus":
+        overrides = {"vector_backend": "milvus"}
     settings = bench_settings(Path(spec["work_dir"]) / "data", **overrides)
     synth = Synthesizer([parse_file(f, settings) for f in source_files()])
     embedder = make_embedder(settings, Path(spec["model_dir"]) if spec.get("model_dir") else None)
@@ -283,9 +294,10 @@ def run_one(
                 res["error"] = f"{phase} worker exited with {proc.returncode}"
                 return res
             res.update(json.loads(out_path.read_text(encoding="utf-8")))
-        res["chroma_mb"] = round(dir_size_mb(chroma_path), 1)
+        store_path = work / "data" / "milvus.db" if mode == "milvus" else chroma_path
+        res["store_mb"] = round(dir_size_mb(store_path), 1)
         res["lexical_mb"] = round(dir_size_mb(work / "data" / "lexical"), 1)
-        res["index_mb"] = round(res["chroma_mb"] + res["lexical_mb"], 1)
+        res["index_mb"] = round(res["store_mb"] + res["lexical_mb"], 1)
     except subprocess.TimeoutExpired:
         res["error"] = f"timed out after {timeout_s:.0f}s"
     except RuntimeError as exc:
