@@ -35,22 +35,24 @@ class IngestOutcome:
 
 
 def _ingest(index: Any, files: list[Path], settings: Any) -> dict[str, Any]:
-    from ingest.pipeline import parse_file
+    """The product's ingest path (``IngestService``: parse → index → lexical refresh), timed."""
+    from vectorstore.ingest_service import IngestService
 
+    service = IngestService(settings, index)
     parse_s = embed_s = store_s = indicators_s = 0.0
     chunks = 0
     t_all = time.perf_counter()
     for f in files:
         t0 = time.perf_counter()
-        parsed = parse_file(f, settings)
+        parsed = service.parse(f)
         parse_s += time.perf_counter() - t0
-        res = index.add_document(parsed)
+        res = service.add_parsed(parsed)
         embed_s += res.timings.get("embed_s", 0.0)
         store_s += res.timings.get("store_s", 0.0)
         indicators_s += res.timings.get("indicators_s", 0.0)
         chunks += res.chunks
     t0 = time.perf_counter()
-    index.refresh_lexical(force_save=True)
+    service.finish()
     lexical_s = time.perf_counter() - t0
     total = time.perf_counter() - t_all
     return {

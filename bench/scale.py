@@ -141,6 +141,9 @@ def scale_question(q: Any, synth: Synthesizer, copies: int) -> Any:
 def build(
     index: Any, stub: VectorStub, synth: Synthesizer, base: list[np.ndarray], copies: int
 ) -> dict[str, Any]:
+    from vectorstore.ingest_service import IngestService
+
+    service = IngestService(index.settings, index)
     total_docs = copies * synth.n_sources
     store_s = gen_s = 0.0
     docs = chunks = 0
@@ -152,7 +155,7 @@ def build(
             sd = synth.document(i, j)
             stub.pending = noisy_vectors(base[j], i, j, sd.source_chunks)
             gen_s += time.perf_counter() - t0
-            res = index.add_document(sd.parsed)
+            res = service.add_parsed(sd.parsed)
             store_s += res.timings.get("store_s", 0.0)
             docs += 1
             chunks += res.chunks
@@ -160,7 +163,7 @@ def build(
                 log(f"  build: {docs}/{total_docs} docs, {chunks} chunks, {time.perf_counter() - t_all:.0f}s")
     write_s = time.perf_counter() - t_all - gen_s
     t0 = time.perf_counter()
-    index.refresh_lexical(force_save=True)
+    service.finish()
     lexical_s = time.perf_counter() - t0
     return {
         "docs": docs,

@@ -1,4 +1,5 @@
-"""End to end: ``python -m bench --quick --scales 2 --no-server`` into a temp dir (hash embedder)."""
+"""End to end: ``python -m bench --quick --scales 2 --no-server`` into a temp dir (hash embedder):
+the scale run covers Chroma embedded and Milvus Lite."""
 
 from __future__ import annotations
 
@@ -46,11 +47,14 @@ def test_quick_bench_writes_results(tmp_path: Path) -> None:
     assert q["baseline"]["answer_ms"]["p50"] is not None
     assert 0.0 <= q["product"]["accuracy"] <= 1.0
     assert q["app_rss"].get("after_answer_mb", 0) > 0
-    (row,) = res["scale"]
-    assert "error" not in row, row
-    assert row["scale"] == 2 and row["mode"] == "embedded"
-    assert row["docs"] == 2 * len(ing["files"]) and row["chunks"] == 2 * ing["cold"]["chunks"]
-    assert {"build_s", "retrieve_ms", "answer_ms", "index_mb", "app_rss_mb", "rss_mb"} <= set(row)
+    assert [r["mode"] for r in res["scale"]] == ["embedded", "milvus"]
+    for row in res["scale"]:
+        assert "error" not in row, row
+        assert row["scale"] == 2
+        assert row["docs"] == 2 * len(ing["files"]) and row["chunks"] == 2 * ing["cold"]["chunks"]
+        assert {"build_s", "retrieve_ms", "answer_ms", "index_mb", "app_rss_mb", "rss_mb"} <= set(row)
+        assert row["store_mb"] > 0
+    assert any(t["name"].startswith("Milvus Lite answer p50") for t in res["targets"])
     assert {t["status"] for t in res["targets"]} <= {"met", "missed", "not run"}
     md = (out / "latest.md").read_text(encoding="utf-8")
     assert "## Targets" in md and "## Scale" in md
