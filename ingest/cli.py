@@ -115,7 +115,7 @@ def doc_to_json(doc: ParsedDocument) -> dict[str, Any]:
 def cmd_inspect(path: Path, settings: Settings, ward: str | None, as_json: bool) -> int:
     from ingest.pipeline import parse_file
 
-    if not path.is_file() and not path.is_symlink():
+    if not path.exists() and not path.is_symlink():
         _err(f"Không tìm thấy tệp {path}.")
         return EXIT_INPUT
     try:

@@ -133,20 +133,31 @@ def _paragraph_line(
     text = re.sub(r"[ \t]{2,}", " ", text)
     if not text:
         return None
-    style = (p.style.name if p.style is not None else "") or ""
+    pstyle = _style_of(p)
+    style = (pstyle.name if pstyle is not None else "") or ""
     level = None
     m = _HEADING_STYLE_RE.match(style)
     if m:
         level = int(m.group(1))
     runs = [r for r in p.runs if r.text.strip()]
-    bold = bool(runs) and all(_run_bold(r, p) for r in runs)
+    bold = bool(runs) and all(_run_bold(r, pstyle) for r in runs)
     return Line(text=text, bold=bold, style_level=level)
 
 
-def _run_bold(run: Any, p: Any) -> bool:
+def _style_of(p: Any) -> Any:
+    """``p.style``, looked up once per style id and document: python-docx scans every style
+    of the document on each lookup, which made a long document quadratic (issue 17)."""
+    cache: dict[Any, Any] = p.part.__dict__.setdefault("_baocao_style_cache", {})
+    key = p._p.style  # the pStyle id, None for the default paragraph style
+    if key not in cache:
+        cache[key] = p.style
+    return cache[key]
+
+
+def _run_bold(run: Any, pstyle: Any) -> bool:
     if run.bold is not None:
         return bool(run.bold)
-    style = p.style
+    style = pstyle
     while style is not None:
         if style.font is not None and style.font.bold is not None:
             return bool(style.font.bold)

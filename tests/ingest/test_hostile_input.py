@@ -226,3 +226,16 @@ def test_add_errors_on_stderr_summary_and_exit_codes(
     assert cli.main(["add", str(tmp_path / "trong")]) == errors.EXIT_FAILED
     (tmp_path / "trong").mkdir()
     assert cli.main(["add", str(tmp_path / "trong")]) == errors.EXIT_INPUT  # nothing to add
+
+
+def test_inspect_refuses_links_and_fifos_with_exit_2(
+    tmp_path: Path, secret: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    link = tmp_path / "lien_ket.txt"
+    link.symlink_to(secret)
+    fifo = tmp_path / "ong.txt"
+    os.mkfifo(fifo)
+    for path, why in ((link, "symlink"), (fifo, "FIFO")):
+        assert cli.main(["inspect", str(path), "--json"]) == errors.EXIT_INPUT
+        cap = capsys.readouterr()
+        assert cap.out == "" and why in cap.err and SECRET not in cap.err
