@@ -150,3 +150,40 @@ def test_login_throttle_backs_off_and_resets() -> None:
     assert t.wait_seconds(now=200.0) == pytest.approx(10.0)
     t.record(True)
     assert t.wait_seconds() == 0 and t.failures == 0
+
+
+class _SlowAnswerer:
+    """Answers every question with the same sentence, slowly (a long evaluation run)."""
+
+    def ask(
+        self, question: str, history: object = None, filters: object = None, qid: str = ""
+    ) -> AnswerRecord:
+        import time
+
+        time.sleep(0.05)
+        rec = _record(question)
+        rec.id = qid
+        rec.answer = rec.citations[0].text + " [1]"
+        if "sốt xuất huyết" in question:
+            rec.refused, rec.citations = True, []
+        return rec
+
+
+def test_evaluation_runs_in_the_background(tmp_path: Path) -> None:
+    import time
+
+    from ui.eval_jobs import EvalJob
+
+    buf = io.BytesIO()
+    pd.DataFrame(ROWS[:2] * 10, columns=HEADERS).to_excel(buf, index=False)
+    questions, _ = read_sheet("bang.xlsx", buf.getvalue())
+    job = EvalJob(name="bang.xlsx", questions=questions)
+    t0 = time.monotonic()
+    thread = job.start(_SlowAnswerer(), tmp_path)
+    assert time.monotonic() - t0 < 0.5, "starting a run must not wait for it"
+    assert job.status == "running"
+    thread.join(timeout=30)
+    assert job.status == "finished" and job.done == job.total == 20
+    o = job.summary["overall"]
+    assert o["accuracy"] == 1.0 and o["refusal_recall"] == 1.0 and o["citation_precision"] == 1.0
+    assert job.misses() == []
