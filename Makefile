@@ -62,7 +62,7 @@ test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m "unit"
 
 eval: model
-	$(BIN)/python -m eval compare --questions eval/data/dev.jsonl
+	$(BIN)/python -m eval compare --questions eval/data/train.jsonl
 
 bench: model
 	$(BIN)/python -m bench

@@ -5,21 +5,22 @@ holds them — so an answer cannot contain a number its citation does not."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
 from assistant.figures import asked_units as question_units
 from assistant.figures import figure_of_asked_unit, has_figure, rate_subject
 from assistant.glossary import expand_text
-from assistant.query import QueryInfo
-from assistant.sentences import Sentence, TermWeights, coverage, split_sentences
+from assistant.query import QueryInfo, contains_cue
+from assistant.ranker import Ranker, add_relative, load_ranker
+from assistant.sentences import Alternatives, Sentence, TermWeights, coverage, split_sentences
 from assistant.types import AnswerRecord, Citation, Passage, citation_for
-from baocao.vntext import fold, has_diacritics, tokenize
+from baocao import thesaurus
+from baocao.vntext import TOKEN_RE, fold, has_diacritics, tokenize
 from ingest.models import SIGNATURE_HEADING
 from vectorstore.ports import TermStats
 
-# Below this share of the question's weighted terms, the passages do not answer it.
-MIN_COVERAGE = 0.5
 LIST_MAX = 8
 
 
@@ -32,6 +33,7 @@ class Pick:
     lead: Sentence | None = None  # the sentence before, when it names what this one is about
     notes: list[Sentence] = field(default_factory=list)  # footnotes the sentence references
     asked_units: set[str] = field(default_factory=set)  # "bao nhiêu hộ" -> {"ho"}
+    features: dict[str, float] = field(default_factory=dict)  # the ranker's inputs
 
 
 _FOOTNOTE_REF_RE = re.compile(r"(?<=[\w.;,)%])\((\d{1,2})\)")
@@ -45,11 +47,20 @@ SECTION_HINTS = {SIGNATURE_HEADING: "người ký ký tên ai ký văn bản bá
 
 
 def term_weights(info: QueryInfo, lex: TermStats) -> TermWeights:
-    """Group the question's syllables into words the corpus knows, weigh each by idf."""
+    """Group the question's syllables into words the corpus knows, weigh each by idf.
+
+    A thesaurus phrase ("trường mẫu giáo") is one unit that also matches the report's
+    wording ("mầm non"). A word the corpus has never seen (and no thesaurus entry maps)
+    weighs nothing: it cannot be matched, so it must not push the answer out."""
 
     accented = has_diacritics(info.question)  # a careful typist: "thu" means thu, not thú/thủ
 
+    def known(t: str) -> bool:
+        return bool(lex.df(t) or lex.df("~" + fold(t)))
+
     def idf(t: str) -> float:
+        if not known(t):
+            return 0.0
         return max(lex.idf(t) if accented or has_diacritics(t) else lex.idf("~" + fold(t)), 0.1)
 
     def assoc(a: str, b: str) -> float:
@@ -60,9 +71,23 @@ def term_weights(info: QueryInfo, lex: TermStats) -> TermWeights:
             both, da, db = lex.df(f"~{fold(a)}_{fold(b)}"), lex.df("~" + fold(a)), lex.df("~" + fold(b))
         return both / max(1, min(da, db)) if both else 0.0
 
-    toks, pos = info.content_tokens, info.positions
+    units: list[tuple[Alternatives, float]] = []
+    toks, pos = list(info.content_tokens), list(info.positions)
+    # thesaurus phrases first: their syllables become one unit with the report's wording
+    spans = [m.span() for m in TOKEN_RE.finditer(fold(info.question).lower())]
+    for m in thesaurus.find(info.question):
+        inside = [i for i, p in enumerate(pos) if p < len(spans) and m.start <= spans[p][0] < m.end]
+        if not inside:
+            continue
+        said = tuple(toks[i] for i in inside)
+        term = tuple(tokenize(m.entry.term))
+        w = max(sum(idf(t) for t in said), sum(idf(t) for t in term))
+        if w > 0:
+            units.append(((said, term), w))
+        for i in reversed(inside):
+            del toks[i], pos[i]
     n = len(toks)
-    # best segmentation into words (pairs of strongly associated adjacent syllables)
+    # best segmentation of the rest into words (pairs of strongly associated adjacent syllables)
     best = [0.0] * (n + 1)
     choice = [1] * (n + 1)
     for i in range(n - 1, -1, -1):
@@ -71,20 +96,19 @@ def term_weights(info: QueryInfo, lex: TermStats) -> TermWeights:
             a = assoc(toks[i], toks[i + 1])
             if a >= 0.05 and a + best[i + 2] > best[i]:
                 best[i], choice[i] = a + best[i + 2], 2
-    units: list[tuple[tuple[str, ...], float]] = []
     i = 0
     while i < n:
-        if choice[i] == 2:
-            units.append(((toks[i], toks[i + 1]), idf(toks[i]) + idf(toks[i + 1])))
-        else:
-            units.append(((toks[i],), idf(toks[i])))
+        seq = tuple(toks[i : i + choice[i]])
+        w = sum(idf(t) for t in seq)
+        if w > 0:
+            units.append(((seq,), w))
         i += choice[i]
-    seen = {t for u, _ in units for t in u}
+    seen = {t for u, _ in units for alt in u for t in alt}
     # a short elliptical question leans on the earlier topic more
     ctx_weight = CONTEXT_WEIGHT if len(units) > 2 else 2 * CONTEXT_WEIGHT
     for t in info.context_tokens:
-        if t not in seen:
-            units.append(((t,), ctx_weight * idf(t)))
+        if t not in seen and idf(t) > 0:
+            units.append((((t,),), ctx_weight * idf(t)))
             seen.add(t)
     return TermWeights(units)
 
@@ -141,15 +165,68 @@ def _footnotes(sents: list[Sentence]) -> tuple[dict[str, Sentence], dict[str, Se
     return notes, refs
 
 
-# Units that count the same thing under other words (folded syllables).
-def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passage]) -> list[Pick]:
+PLAN_CUES = (
+    "kế hoạch",
+    "chỉ tiêu",
+    "dự kiến",
+    "phấn đấu",
+    "mục tiêu",
+    "phương hướng",
+    "nhiệm vụ",
+    "giải pháp",
+)
+WHO_CUES = ("ai", "người ký", "ký")
+CLOSING = ("trên đây là",)
+
+
+def _cosine(a: list[float] | None, b: list[float] | None) -> float:
+    if not a or not b:
+        return 0.0
+    num = sum(x * y for x, y in zip(a, b, strict=False))
+    da = math.sqrt(sum(x * x for x in a)) or 1.0
+    db = math.sqrt(sum(y * y for y in b)) or 1.0
+    return num / (da * db)
+
+
+@dataclass
+class Signals:
+    """What the answerer knows beyond the passages: the question's embedding, the stored
+    sentence vectors of each passage, and the sentence-level dense search ranks."""
+
+    query_vector: list[float] | None = None
+    unit_vectors: dict[str, list[tuple[str, list[float]]]] = field(default_factory=dict)
+    unit_ranks: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def score_sentences(
+    info: QueryInfo,
+    weights: TermWeights,
+    passages: list[Passage],
+    signals: Signals | None = None,
+    ranker: Ranker | None = None,
+) -> list[Pick]:
+    signals = signals or Signals()
+    ranker = ranker or load_ranker()
     picks: list[Pick] = []
     asked_units = question_units(info)
+    subject = rate_subject(info)
+    plan_q = contains_cue(info.question, PLAN_CUES)
+    who_q = contains_cue(info.question, WHO_CUES)
+    unaccented = not has_diacritics(info.question)
     for pi, p in enumerate(passages):
         sents = split_sentences(p.text, pi)
         if p.section in SECTION_HINTS:  # e.g. the signature block reads as one statement
             sents = [Sentence(" ".join(x.text for x in sents), pi, 0)] if sents else []
+        vecs = dict(signals.unit_vectors.get(p.chunk_id, []))
         notes, refs = _footnotes(sents)
+        hay = " " + " ".join(fold(t) for t in tokenize(f"{p.section} {p.text}")) + " "
+        name_miss = float(
+            any(" " + " ".join(fold(t) for t in tokenize(n)) + " " not in hay for n in info.names)
+        )
+        sec_cov = coverage(weights, p.section)
+        plan_s = contains_cue(p.section, PLAN_CUES) or any(
+            y > max(p.years or [0]) for y in map(int, _YEAR_RE.findall(p.section))
+        )
         for si, s in enumerate(sents):
             fn = _FOOTNOTE_TEXT_RE.match(s.text)
             own_notes = [] if fn else [notes[n] for n in _FOOTNOTE_REF_RE.findall(s.text) if n in notes]
@@ -173,23 +250,7 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
             )
             if p.section in SECTION_HINTS and any(t in SECTION_HINTS[p.section] for t in info.content_tokens):
                 cov = max(cov, coverage(weights, body, context=SECTION_HINTS[p.section], context_factor=0.9))
-            score = cov + 0.04 / (pi + 1) + _year_hint(info, p, s)
-            if s.text.lower().startswith(("trên đây là", "trên đây là")):
-                score -= 0.3  # the report's closing formula answers nothing
-            if has_figure(body):
-                score += 0.05
-                if asked_units and figure_of_asked_unit(body, asked_units):
-                    score += 0.15  # "1798 học sinh" for "bao nhiêu học sinh"
-            if info.wants_number:
-                score += 0.12 if has_figure(body) else -0.25
-            if info.wants_percent and "%" not in s.text:
-                score -= 0.3
-            score -= 0.00015 * max(0, len(s.text) - 200)
-            if info.wants_list and s.ends_with_colon:
-                score += 0.1
-            if len(s.text) < 25:
-                score -= 0.2
-            pk = Pick(s, score, cov, notes=own_notes, asked_units=asked_units)
+            pk = Pick(s, 0.0, cov, notes=own_notes, asked_units=asked_units)
             if (info.wants_list or is_heading_line(s)) and not s.ends_with_colon:
                 pk.extra = _list_continuation(sents, si)
             if prev and own < cov - 0.2:
@@ -215,9 +276,42 @@ def score_sentences(info: QueryInfo, weights: TermWeights, passages: list[Passag
             ):
                 # "Khuyết điểm, hạn chế là gì?": answer with the heading's items, not one item
                 head = pk.lead
-                pk = Pick(head, score, cov, notes=own_notes, asked_units=asked_units)
+                pk = Pick(head, 0.0, cov, notes=own_notes, asked_units=asked_units)
                 pk.extra = _list_continuation(sents, head.order)
+            quote = " ".join(x.text for x in [pk.lead, pk.sentence, *pk.extra, *pk.notes] if x is not None)
+            fig = has_figure(body)
+            dense = _cosine(signals.query_vector, vecs.get(s.text))
+            urank = signals.unit_ranks.get((p.chunk_id, s.text))
+            pk.features = {
+                "cov": pk.coverage,
+                "own": own,
+                "sec": sec_cov,
+                "dense": dense,
+                "dense_unacc": dense if unaccented else 0.0,
+                "unit_hit": 1.0 / urank if urank else 0.0,
+                "prank": 1.0 / (pi + 1),
+                "figure": float(fig),
+                "num_miss": float(info.wants_number and not has_figure(quote)),
+                "pct_miss": float(info.wants_percent and "%" not in quote),
+                "unit_match": float(bool(asked_units) and figure_of_asked_unit(quote, asked_units)),
+                "unit_miss": float(
+                    bool(asked_units) and info.wants_number and not figure_of_asked_unit(quote, asked_units)
+                ),
+                "subject_miss": float(bool(subject) and not subject <= {fold(t) for t in tokenize(quote)}),
+                "name_miss": name_miss,
+                "year": _year_hint(info, p, s),
+                "plan_match": (1.0 if plan_q == plan_s else -1.0) if (plan_q or plan_s) else 0.0,
+                "list_fit": float(info.wants_list and bool(pk.extra)),
+                "heading": float(is_heading_line(s)),
+                "short": float(len(s.text) < 25),
+                "closing": float(contains_cue(s.text[:30], CLOSING)),
+                "log_len": math.log(1 + len(quote)),
+                "who_fit": float(who_q and p.section == SIGNATURE_HEADING),
+            }
             picks.append(pk)
+    add_relative([pk.features for pk in picks])
+    for pk in picks:
+        pk.score = ranker.probability(pk.features)
     picks.sort(key=lambda k: -k.score)
     return picks
 
@@ -264,34 +358,24 @@ def source_phrase(p: Passage) -> str:
 
 
 def compose(
-    info: QueryInfo, picks: list[Pick], passages: list[Passage], weights: TermWeights | None = None
+    info: QueryInfo,
+    picks: list[Pick],
+    passages: list[Passage],
+    weights: TermWeights | None = None,
+    threshold: float | None = None,
 ) -> AnswerRecord | None:
-    """Answer from the best sentences, or None when nothing covers the question."""
-    if not picks or picks[0].coverage < MIN_COVERAGE:
+    """Answer from the best sentences, or None when the best is not likely enough to hold
+    the answer (the ranker's probability below its threshold chosen on ``train``)."""
+    ranker = load_ranker()
+    threshold = ranker.threshold if threshold is None else threshold
+    if not picks or picks[0].score < threshold or picks[0].score <= 0.0:
         return None
     best = picks[0]
-    p0 = passages[best.sentence.passage]
-    hay = " " + " ".join(fold(t) for t in tokenize(f"{p0.section} {p0.text}")) + " "
-    quoted_all = " ".join(
-        x.text for x in [best.lead, best.sentence, *best.extra, *best.notes] if x is not None
-    )
-    subject = rate_subject(info)
-    if subject and not subject <= {fold(t) for t in tokenize(quoted_all)}:
-        return None  # "tỷ lệ hộ nghèo" answered by some other rate
-    for name in info.names:  # "Trường Mầm non Bình Minh": a name the passage never mentions
-        if " " + " ".join(fold(t) for t in tokenize(name)) + " " not in hay:
-            return None
-    if info.wants_number and picks[0].asked_units:
-        quoted = " ".join(
-            x.text for x in [best.lead, best.sentence, *best.extra, *best.notes] if x is not None
-        )
-        if not figure_of_asked_unit(quoted, best.asked_units):
-            return None  # "bao nhiêu bác sĩ" answered by a sentence that counts no doctors
     chosen = [best]
     for pk in picks[1:4]:
         if len(chosen) >= 2 or info.wants_number or best.extra:
             break
-        if pk.coverage < max(MIN_COVERAGE, best.coverage - 0.05) or pk.score < best.score - 0.1:
+        if pk.score < max(threshold, ranker.threshold) or pk.coverage < best.coverage - 0.05:
             continue
         if pk.sentence.text == best.sentence.text or pk.sentence in best.extra:
             continue
@@ -331,7 +415,38 @@ def compose(
         for note in pk.notes:
             lines.append(f"{_end(note.text)} [{n}].")
     answer = "\n\n".join(lines)
-    return AnswerRecord(question=info.question, answer=answer, citations=citations, mode="grounded")
+    direct = direct_line(info, best, weights, 1)
+    return AnswerRecord(
+        question=info.question,
+        answer=f"{direct}\n\n{answer}" if direct else answer,
+        citations=citations,
+        mode="grounded",
+        confidence=best.score,
+        direct=direct,
+    )
+
+
+_CLAUSE_RE = re.compile(r"(?<=;)\s+|(?<=[,:])\s+(?=(?:trong đó|đạt|bằng|tăng|giảm|với|gồm)\b)")
+
+
+def direct_line(info: QueryInfo, pk: Pick, weights: TermWeights | None, n: int) -> str:
+    """One short line that answers: the clause of the quoted sentence that covers the
+    question best (and holds a figure when a number is asked). Only the report's own
+    words, so no figure appears that the citation does not hold; empty when the whole
+    sentence is already short or no clause stands on its own."""
+    text = _strip_bullet(pk.sentence.text)
+    if pk.extra or len(text) < 140 or weights is None:
+        return ""
+    clauses = [c.strip(" ;,") for c in _CLAUSE_RE.split(text) if len(c.strip(" ;,")) >= 20]
+    if len(clauses) < 2:
+        return ""
+    if info.wants_number:
+        clauses = [c for c in clauses if has_figure(c)] or clauses
+    best = max(
+        clauses, key=lambda c: (coverage(weights, c, context=pk.lead.text if pk.lead else ""), -len(c))
+    )
+    lead = f"{_end(_strip_bullet(pk.lead.text))}: " if pk.lead is not None and len(pk.lead.text) < 90 else ""
+    return f"{lead}{_end(best)} [{n}]."
 
 
 def refusal(info: QueryInfo, covered: str, related: list[Passage], reason: str = "") -> AnswerRecord:

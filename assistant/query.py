@@ -225,6 +225,7 @@ LIST_CUES = (
     "giải pháp",
     "nhiệm vụ",
 )
+SUMMARY_CUES = ("tóm tắt", "tóm lược", "tổng quan", "khái quát", "điểm qua", "nêu tóm tắt", "tổng hợp")
 COMPARE_CUES = (
     "so sánh",
     "so với phường",
@@ -267,6 +268,7 @@ class QueryInfo:
     positions: list[int] = field(default_factory=list)
     context_tokens: list[str] = field(default_factory=list)  # carried from earlier turns, weigh less
     names: list[str] = field(default_factory=list)  # proper names the answer must mention
+    wants_summary: bool = False  # "tóm tắt phần giáo dục": the items of a whole section
 
 
 def find_wards(question: str, known: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -382,6 +384,7 @@ def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
     info.wants_number = contains_cue(cues, NUMBER_CUES)
     info.wants_percent = contains_cue(cues, ("tỷ lệ", "tỉ lệ", "phần trăm", "%"))
     info.wants_list = contains_cue(cues, LIST_CUES) and not info.wants_number
+    info.wants_summary = contains_cue(cues, SUMMARY_CUES) and not info.wants_number
     if len(wards) >= 2:
         info.is_comparison = True
     multi = len(wards) >= 2 or contains_cue(

@@ -18,13 +18,25 @@ from pydantic import ConfigDict
 
 from assistant.glossary import expand_query
 from assistant.types import Passage
+from baocao import thesaurus
 from baocao.vntext import fold, has_diacritics
 from ingest.models import DocumentMeta
-from vectorstore.index import Index, StoredChunk
+from vectorstore.index import Index, StoredChunk, UnitHit
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 UNACCENTED_DENSE_FACTOR = 0.3
+
+
+@dataclass
+class Retrieval:
+    """One search's results and what the answerer reuses (returned, never stored on the
+    shared retriever: Streamlit sessions share it)."""
+
+    passages: list[Passage] = field(default_factory=list)
+    query_vector: list[float] | None = None
+    unit_ranks: dict[tuple[str, str], int] = field(default_factory=dict)  # (chunk id, sentence) -> rank
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -60,7 +72,9 @@ class HybridRetriever(BaseRetriever):
     candidates: int = 30
     rrf_k: int = 20
     dense_weight: float = 1.0
+    unit_weight: float = 1.0
     lexical_weight: float = 1.2
+    unit_candidates: int = 40
     filters: Filters | None = None
 
     def allowed_docs(self, filters: Filters | None) -> list[str] | None:
@@ -70,20 +84,25 @@ class HybridRetriever(BaseRetriever):
         return [d.doc_id for d in idx.documents().values() if filters.allows(d)]
 
     def search(self, query: str, filters: Filters | None = None, k: int | None = None) -> list[Passage]:
-        return self.retrieve(query, filters, k)[0]
+        return self.retrieve(query, filters, k).passages
 
-    def retrieve(
-        self, query: str, filters: Filters | None = None, k: int | None = None
-    ) -> tuple[list[Passage], dict[str, float]]:
-        """Passages and this request's timings (nothing is kept on the shared retriever)."""
+    def retrieve(self, query: str, filters: Filters | None = None, k: int | None = None) -> Retrieval:
+        """Chunks matched three ways — whole chunks by meaning, single sentences by meaning
+        (small-to-big: the sentence's chunk is returned), words (BM25) — fused by weighted
+        reciprocal rank; the weights are fitted on ``train`` (``assistant/data/ranker.json``)."""
         idx: Index = self.index
         k = k or self.k
         timings: dict[str, float] = {}
         expanded, _ = expand_query(query)
+        said = thesaurus.report_terms(query)
+        if said:
+            expanded = f"{expanded} ; {' ; '.join(said)}"
         allowed = self.allowed_docs(filters)
+        out_r = Retrieval(timings=timings)
         if allowed is not None and not allowed:
-            return [], timings
+            return out_r
         dense: list[StoredChunk] = []
+        units: list[UnitHit] = []
         lexical: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "dense"):
             t0 = time.perf_counter()
@@ -91,7 +110,11 @@ class HybridRetriever(BaseRetriever):
             timings["embed_ms"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             dense = idx.dense_search(vec, self.candidates, allowed)
+            units = idx.dense_search_units(vec, self.unit_candidates, allowed)
             timings["dense_ms"] = (time.perf_counter() - t0) * 1000
+            out_r.query_vector = vec
+            for r, u in enumerate(units):
+                out_r.unit_ranks.setdefault((u.parent, u.text), r + 1)
         if self.mode in ("hybrid", "lexical"):
             t0 = time.perf_counter()
             lexical = idx.lexical_search(expanded, self.candidates, allowed)
@@ -107,6 +130,9 @@ class HybridRetriever(BaseRetriever):
         for r, ch in enumerate(dense):
             dense_rank[ch.chunk_id] = r + 1
             scores[ch.chunk_id] = scores.get(ch.chunk_id, 0.0) + dense_weight / (self.rrf_k + r + 1)
+        unit_parents = list(dict.fromkeys(u.parent for u in units))
+        for r, cid in enumerate(unit_parents):
+            scores[cid] = scores.get(cid, 0.0) + self.unit_weight * dense_weight / (self.rrf_k + r + 1)
         for r, (cid, _s) in enumerate(lexical):
             lex_rank[cid] = r + 1
             scores[cid] = scores.get(cid, 0.0) + self.lexical_weight / (self.rrf_k + r + 1)
@@ -123,7 +149,8 @@ class HybridRetriever(BaseRetriever):
             p.lexical_rank = lex_rank.get(cid)
             out.append(p)
         timings["fuse_ms"] = (time.perf_counter() - t0) * 1000
-        return out, timings
+        out_r.passages = out
+        return out_r
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -10,13 +10,19 @@ from ingest.sentences import Sentence, split_sentences
 
 __all__ = ["Sentence", "TermWeights", "coverage", "split_sentences", "token_sets"]
 
+
+Alternatives = tuple[tuple[str, ...], ...]
+
+
 @dataclass
 class TermWeights:
-    """Question terms as "units": a two-syllable word (when the corpus knows it as one)
-    or a single syllable, each with an idf weight. A unit matches a text exactly or
-    folded (no diacritics); a two-syllable unit only matches the syllables adjacent."""
+    """Question terms as "units", each with an idf weight. A unit is one or more
+    alternative token sequences: a syllable, a two-syllable word the corpus knows as one,
+    or a thesaurus phrase together with the report's wording for it ("mẫu giáo" |
+    "mầm non"). A unit matches a text exactly or folded (no diacritics); a sequence of
+    several syllables matches best when its syllables are adjacent."""
 
-    units: list[tuple[tuple[str, ...], float]]
+    units: list[tuple[Alternatives, float]]
 
     @property
     def total(self) -> float:
@@ -32,19 +38,25 @@ def token_sets(text: str) -> tuple[set[str], set[str], set[str]]:
     return set(toks), set(folded), bigrams
 
 
-def _unit_match(unit: tuple[str, ...], ex: set[str], fo: set[str], bi: set[str]) -> float:
-    if len(unit) == 1:
-        t = unit[0]
+def _seq_match(seq: tuple[str, ...], ex: set[str], fo: set[str], bi: set[str]) -> float:
+    if len(seq) == 1:
+        t = seq[0]
         if t in ex:
             return 1.0
         return 0.9 if fold(t) in fo else 0.0
-    a, b = unit
-    if f"{a}_{b}" in bi:
-        return 1.0
-    if f"~{fold(a)}_{fold(b)}" in bi:
-        return 0.9
-    # both syllables present but apart: weak evidence of the same word
-    return 0.3 if fold(a) in fo and fold(b) in fo else 0.0
+    got = 0.0
+    for a, b in pairwise(seq):
+        if f"{a}_{b}" in bi:
+            got += 1.0
+        elif f"~{fold(a)}_{fold(b)}" in bi:
+            got += 0.9
+        elif fold(a) in fo and fold(b) in fo:
+            got += 0.3  # both syllables present but apart: weak evidence of the same word
+    return got / (len(seq) - 1)
+
+
+def _unit_match(unit: Alternatives, ex: set[str], fo: set[str], bi: set[str]) -> float:
+    return max(_seq_match(seq, ex, fo, bi) for seq in unit)
 
 
 def coverage(weights: TermWeights, text: str, context: str = "", context_factor: float = 0.6) -> float:
@@ -56,7 +68,7 @@ def coverage(weights: TermWeights, text: str, context: str = "", context_factor:
     got = 0.0
     for unit, w in weights.units:
         m = _unit_match(unit, ex, fo, bi)
-        if m == 0.0 and context:
-            m = context_factor * _unit_match(unit, cex, cfo, cbi)
+        if m < 1.0 and context:
+            m = max(m, context_factor * _unit_match(unit, cex, cfo, cbi))
         got += m * w
     return got / weights.total

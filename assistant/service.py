@@ -8,14 +8,25 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.answer import LIST_MAX, Pick, compose, is_heading_line, refusal, score_sentences, term_weights
+from assistant.answer import (
+    LIST_MAX,
+    Pick,
+    Signals,
+    compose,
+    is_heading_line,
+    refusal,
+    score_sentences,
+    source_phrase,
+    term_weights,
+)
 from assistant.compare import compare, is_trend
 from assistant.conversation import understand
 from assistant.query import QueryInfo, analyse, contains_cue
+from assistant.ranker import load_ranker
 from assistant.retrieval import Filters, HybridRetriever, Mode
 from assistant.sentences import split_sentences
 from assistant.social import social_reply
-from assistant.types import AnswerRecord, Passage
+from assistant.types import AnswerRecord, Passage, citation_for
 from baocao.settings import Settings
 from baocao.vntext import fold, nfc
 from vectorstore.index import Index
@@ -26,6 +37,8 @@ log = logging.getLogger(__name__)
 INVALID_NOTE = "invalid_question"
 # A comparison answers one question per ward: bounded so a province-size index stays fast.
 MAX_COMPARE_WARDS = 8
+SUMMARY_MAX = 10
+_ITEM_MARK_RE = re.compile(r"^(?:[-+•*–]\s*|\d{1,2}(?:\.\d{1,2})*[.)]\s+|[a-zđ][.)]\s+)+")
 BASELINE_CUES = ("so với", "cùng kỳ", "tăng", "giảm", "so voi", "cung ky")
 
 
@@ -45,8 +58,14 @@ class Assistant:
         self.settings = settings
         self.index = index if index is not None else Index(settings)
         self.retriever = HybridRetriever(index=self.index, mode=retrieval_mode, k=settings.top_k)
+        for name, value in load_ranker().fusion.items():  # fusion weights fitted on train
+            setattr(self.retriever, name, value)
         self._llm = llm
         self.use_llm = settings.llm_enabled if use_llm is None else use_llm
+        # set to a list to receive every candidate list the answerer scores (ranker fitting)
+        self.candidate_log: list[list[Pick]] | None = None
+        # the ranker's refusal threshold unless set (eval sets 0 to trace the risk–coverage curve)
+        self.answer_threshold: float | None = None
 
     # corpus facts ----------------------------------------------------------------------
     def known_wards(self) -> list[str]:
@@ -231,31 +250,70 @@ class Assistant:
         f = Filters(filters.wards, filters.doc_types, filters.years)
         t0 = time.perf_counter()
         query = question if not info.context_tokens else f"{question} {' '.join(info.context_tokens)}"
-        passages, search_timings = self.retriever.retrieve(query, f)
-        timings.update(search_timings)
+        found = self.retriever.retrieve(query, f)
+        passages = found.passages
+        timings.update(found.timings)
         timings["retrieve_ms"] = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
-        rec = self._extract(info, passages)
+        signals = Signals(
+            query_vector=found.query_vector,
+            unit_vectors=self.index.unit_vectors([p.chunk_id for p in passages])
+            if found.query_vector is not None
+            else {},
+            unit_ranks=found.unit_ranks,
+        )
+        rec = self._extract(info, passages, signals)
         timings["answer_ms"] = (time.perf_counter() - t0) * 1000
         rec.timings = timings
         rec.retrieved = passages
         return rec
 
-    def _extract(self, info: QueryInfo, passages: list[Passage]) -> AnswerRecord:
+    def candidates(self, info: QueryInfo, passages: list[Passage], signals: Signals) -> list[Pick]:
+        """Every candidate sentence of the passages with its ranker features and probability."""
+        return score_sentences(info, term_weights(info, self.index.lexical()), passages, signals)
+
+    def _extract(
+        self, info: QueryInfo, passages: list[Passage], signals: Signals | None = None
+    ) -> AnswerRecord:
         if not passages:
             return refusal(info, self.coverage_text(), [])
         weights = term_weights(info, self.index.lexical())
-        picks = score_sentences(info, weights, passages)
+        picks = score_sentences(info, weights, passages, signals)
+        if self.candidate_log is not None:
+            self.candidate_log.append(picks)
         if (
             picks
             and not picks[0].extra
             and (picks[0].sentence.ends_with_colon or info.wants_list or is_heading_line(picks[0].sentence))
         ):
             self._continue_list(picks[0], passages)
-        rec = compose(info, picks, passages, weights)
+        if info.wants_summary and picks and picks[0].score >= (self.answer_threshold or 0.0):
+            return self._summary(info, picks[0], passages)
+        rec = compose(info, picks, passages, weights, self.answer_threshold)
         if rec is None:
             return refusal(info, self.coverage_text(), passages)
         return rec
+
+    def _summary(self, info: QueryInfo, best: Pick, passages: list[Passage]) -> AnswerRecord:
+        """ "Tóm tắt phần …": the statements of the section the best candidate sits in, as a
+        cited list (the section's own sentences, in order, headings and numbering dropped)."""
+        p = passages[best.sentence.passage]
+        text = self.section_text(p.doc_id, p.section) or p.text
+        items = [s.text for s in split_sentences(text) if not is_heading_line(s) and len(s.text) >= 25][
+            :SUMMARY_MAX
+        ]
+        cite = citation_for(1, p.model_copy(update={"text": text}), quote=" ".join(items))
+        head = p.section.split(" > ")[-1] if p.section else "mục liên quan"
+        body = "\n".join(f"- {_ITEM_MARK_RE.sub('', t).rstrip('.;')} [1]" for t in items)
+        answer = f"{source_phrase(p)}, mục «{head}» nêu:\n{body}"
+        return AnswerRecord(
+            question=info.question,
+            answer=answer,
+            citations=[cite],
+            mode="grounded",
+            confidence=best.score,
+            direct=f"Tóm tắt mục «{head}» ({len(items)} ý) [1].",
+        )
 
     def _continue_list(self, pick: Pick, passages: list[Passage]) -> None:
         """A list lead ("… như sau:") ending its chunk: take the items from the next chunk."""

@@ -88,6 +88,8 @@ class AnswerRecord(BaseModel):
     related: list[Citation] = Field(default_factory=list, description="closest passages when refused")
     retrieved: list[Passage] = Field(default_factory=list, description="ranked passages (for eval)")
     timings: dict[str, float] = Field(default_factory=dict)
+    confidence: float = Field(default=0.0, description="probability that the quoted sentence answers")
+    direct: str = Field(default="", description="one short line that answers, taken from the citation")
     notes: list[str] = Field(default_factory=list, description="e.g. why the LLM answer was rejected")
     comparison: list[dict[str, Any]] = Field(
         default_factory=list, description="per-ward rows for comparisons"

@@ -19,7 +19,7 @@ TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc
 _VOWELS = set("aăâeêioôơuưy")
 _QUALITY = set("ăâêôơư")
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
-_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+|\d+", re.UNICODE)
+TOKEN_RE = _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+|\d+", re.UNICODE)
 _SPACE_RE = re.compile(r"\s+")
 
 

@@ -17,7 +17,7 @@ import psutil
 from baocao.settings import DEFAULT_EMBEDDING_MODEL, REPO_ROOT, Settings, load_settings
 
 REPORTS_DIR = REPO_ROOT / "data" / "reports"
-DEV_QUESTIONS = REPO_ROOT / "eval" / "data" / "dev.jsonl"
+DEV_QUESTIONS = REPO_ROOT / "eval" / "data" / "train.jsonl"
 _T0 = time.monotonic()
 
 

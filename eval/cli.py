@@ -251,7 +251,27 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("file")
     val.add_argument("rest", nargs=argparse.REMAINDER, help="further options for the validator")
     val.set_defaults(func=cmd_validate)
+
+    ho = sub.add_parser("heldout", help="answer the held-out sets (never tuned on) and write their reports")
+    ho.add_argument("rest", nargs=argparse.REMAINDER, help="options of eval.heldout (--sets, --report-dir)")
+    ho.set_defaults(func=cmd_heldout)
+
+    fit = sub.add_parser("fit", help="fit the answer ranker on the train split (assistant/data/ranker.json)")
+    fit.add_argument("rest", nargs=argparse.REMAINDER, help="options of eval.fit_ranker")
+    fit.set_defaults(func=cmd_fit)
     return ap
+
+
+def cmd_heldout(args: argparse.Namespace) -> int:
+    from eval.heldout import main as heldout_main
+
+    return heldout_main(list(args.rest))
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from eval.fit_ranker import main as fit_main
+
+    return fit_main(list(args.rest))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -104,7 +104,9 @@ def test_noisy_vectors_close_and_normalised() -> None:
 
 
 def test_scaled_questions_match_their_copy(synth: Synthesizer) -> None:
-    questions = {q.id: q for q in load_questions(Path(__file__).resolve().parents[2] / "eval/data/dev.jsonl")}
+    questions = {
+        q.id: q for q in load_questions(Path(__file__).resolve().parents[2] / "eval/data/train.jsonl")
+    }
     assert len(question_sample(list(questions.values()), 40)) in range(38, 46)
     q = questions["q001"]
     sq = scale_question(q, synth, 100)

@@ -1,4 +1,4 @@
-"""The development question set (``eval/data/dev.jsonl``) and its validator."""
+"""The development question set (``eval/data/train.jsonl``) and its validator."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from eval.schema import CATEGORIES
 from eval.validate import category_counts, main, validate_questions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEV_SET = REPO_ROOT / "eval" / "data" / "dev.jsonl"
+DEV_SET = REPO_ROOT / "eval" / "data" / "train.jsonl"
 REPORTS = sorted((REPO_ROOT / "data" / "reports").glob("*.txt"))
 
 MINIMUMS = {

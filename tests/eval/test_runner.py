@@ -120,7 +120,7 @@ def test_metrics_can_be_recomputed_from_the_output_file(questions_file: Path, tm
 def test_reports_are_written(questions_file: Path, tmp_path: Path) -> None:
     records, questions, problems = run_questions(FakeAssistant(), questions_file, tmp_path / "a.jsonl")
     summary = summarise(records, questions)
-    md, js = write_config_report("hybrid", summary, "eval/data/dev.jsonl", problems, tmp_path, "2025-01-01")
+    md, js = write_config_report("hybrid", summary, "eval/data/train.jsonl", problems, tmp_path, "2025-01-01")
     assert md.name == "2025-01-01-hybrid.md" and "q5" in md.read_text(encoding="utf-8")
     other, _ = write_config_report("hybrid", summary, "q.jsonl", problems, tmp_path, "2025-01-01")
     assert other.name == "2025-01-01-q-hybrid.md", "another question file must not overwrite the dev report"

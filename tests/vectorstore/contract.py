@@ -160,10 +160,11 @@ class StoreContract:
         assert [t for t, _ in stored[xg.chunks[0].id]] == want
         assert all(len(v) == 256 for _, v in stored[xg.chunks[0].id])
         r = HybridRetriever(index=idx, k=5)
-        got, timings = r.retrieve("Tổng thu ngân sách", Filters(wards=[NQ]))
+        found = r.retrieve("Tổng thu ngân sách", Filters(wards=[NQ]))
+        got, timings = found.passages, found.timings
         assert got and {p.ward for p in got} == {NQ} and "17.384.571.763" in got[0].text
         assert {"embed_ms", "dense_ms", "lexical_ms", "fuse_ms"} <= set(timings)
-        assert r.retrieve("ngân sách", Filters(wards=["Không Có"]))[0] == []
+        assert r.retrieve("ngân sách", Filters(wards=["Không Có"])).passages == []
         assert "timings" not in vars(r) and not hasattr(r, "last_timings")
 
     def test_term_stats_are_exact(self, idx: Index) -> None:

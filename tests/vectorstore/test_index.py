@@ -361,3 +361,19 @@ def test_dense_search_allowed_docs(two_ward_index: Index) -> None:
     both = idx.dense_search(vec, 10, [nq.metadata.doc_id, xg.metadata.doc_id])
     assert len(both) == 10
     assert idx.dense_search(vec, 3)[0].distance is not None
+
+
+def test_sentence_units_follow_their_document(index: Index) -> None:
+    doc = xuong_giang_doc()
+    index.add_document(doc)
+    chunk_ids = [c.id for c in doc.chunks]
+    units = index.unit_vectors(chunk_ids)
+    assert units, "every chunk's sentences are stored beside it"
+    some = next(iter(units.values()))
+    assert all(isinstance(t, str) and t and len(v) == index.embedder.dimension for t, v in some)
+    vec = index.embedder.embed_query(some[0][0])
+    hits = index.dense_search_units(vec, 3)
+    assert hits and hits[0].parent in chunk_ids
+    index.remove_document(doc.metadata.doc_id)
+    assert index.unit_vectors(chunk_ids) == {}
+    assert index.dense_search_units(vec, 3) == []

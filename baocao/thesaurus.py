@@ -1,0 +1,91 @@
+"""The domain thesaurus (``baocao/data/thesaurus.tsv``): how officials and citizens say a
+thing versus how socio-economic reports write it ("trường mẫu giáo" → "mầm non",
+"đền bù" → "bồi thường"), organised by the chapters of the standard report.
+
+Shared by the answerer (query expansion, term matching) and the indicator catalogue.
+Matching is on folded text (no diacritics, lower case) at word boundaries, so
+"truong mau giao" finds the same entry as "trường mẫu giáo"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from baocao.vntext import fold, nfc
+
+THESAURUS_PATH = Path(__file__).parent / "data" / "thesaurus.tsv"
+
+
+@dataclass(frozen=True)
+class Entry:
+    topic: str
+    term: str
+    variants: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A phrase of the text (character span) and the report wording it stands for."""
+
+    start: int
+    end: int
+    phrase: str
+    entry: Entry
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", fold(nfc(text)).lower()).strip()
+
+
+@lru_cache(maxsize=4)
+def load(path: Path = THESAURUS_PATH) -> tuple[Entry, ...]:
+    out: list[Entry] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or line.startswith("topic\t"):
+            continue
+        topic, term, variants = (line.split("\t") + ["", ""])[:3]
+        vs = tuple(v.strip() for v in variants.split("|") if v.strip())
+        out.append(Entry(topic.strip(), term.strip(), vs))
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> list[tuple[re.Pattern[str], Entry, str]]:
+    rows: list[tuple[re.Pattern[str], Entry, str]] = []
+    for e in load():
+        for phrase in (e.term, *e.variants):
+            k = _key(phrase)
+            if k:
+                rows.append(
+                    (re.compile(r"(?<!\w)" + re.escape(k).replace(r"\ ", r"\s+") + r"(?!\w)"), e, phrase)
+                )
+    rows.sort(key=lambda r: -len(r[2]))  # longest phrase first
+    return rows
+
+
+def find(text: str) -> list[Match]:
+    """Non-overlapping thesaurus phrases in ``text`` (longest first), in text order.
+
+    ``fold`` keeps one character per character, so spans index the original text."""
+    key = fold(nfc(text)).lower()
+    taken = [False] * len(key)
+    out: list[Match] = []
+    for rx, entry, phrase in _patterns():
+        for m in rx.finditer(key):
+            if any(taken[m.start() : m.end()]):
+                continue
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+            out.append(Match(m.start(), m.end(), phrase, entry))
+    return sorted(out, key=lambda m: m.start)
+
+
+def report_terms(text: str) -> list[str]:
+    """The report wordings of every colloquial phrase in ``text`` (not already the term)."""
+    out: list[str] = []
+    for m in find(text):
+        if _key(m.phrase) != _key(m.entry.term):
+            out.append(m.entry.term)
+    return list(dict.fromkeys(out))

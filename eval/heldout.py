@@ -1,0 +1,173 @@
+"""Held-out evaluation: question sets the answerer was never tuned on, each over its own
+reports, reported (never tuned on) with the risk–coverage table of the refusal threshold.
+
+    python -m eval heldout [--sets paraphrase,close,followup,newreports] [--report-dir eval/reports]
+
+Sets (``eval/data/heldout/``), written blind to the code by a helper given only the
+report texts:
+- ``paraphrase``: worded as people talk (at most one content word shared with the answer);
+- ``close``: worded close to the report text, incl. comparisons;
+- ``followup``: multi-turn (elliptical follow-ups and fresh questions after a history);
+- ``newreports``: reports never seen while building (``eval/data/reports/``, wards from
+  its ``metadata.jsonl``).
+
+Each set is answered once with the refusal threshold at 0 (every candidate answered, with
+its probability as ``confidence``); the metrics at the shipped threshold and at every
+other threshold are then computed from the same records, so the curve is exact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.ranker import load_ranker
+from assistant.types import AnswerRecord
+from baocao.settings import REPO_ROOT, Settings, load_settings
+from eval.metrics import answer_correct, summarise
+
+HELDOUT_DIR = REPO_ROOT / "eval" / "data" / "heldout"
+SAMPLE_REPORTS = REPO_ROOT / "data" / "reports"
+NEW_REPORTS = REPO_ROOT / "eval" / "data" / "reports"
+SETS = ("paraphrase", "close", "followup", "newreports")
+REFUSED_TEXT = "Các báo cáo hiện có không nêu thông tin này."
+
+
+@dataclass(frozen=True)
+class HeldoutSet:
+    name: str
+    questions: Path
+    reports: Path
+
+    def wards(self) -> dict[str, str]:
+        """File name -> ward, for reports whose text does not name it (metadata.jsonl)."""
+        meta = self.reports / "metadata.jsonl"
+        if not meta.is_file():
+            return {}
+        rows = [json.loads(line) for line in meta.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return {r["file"]: r["area"] for r in rows}
+
+
+def heldout_set(name: str) -> HeldoutSet:
+    reports = NEW_REPORTS if name == "newreports" else SAMPLE_REPORTS
+    return HeldoutSet(name, HELDOUT_DIR / f"{name}.jsonl", reports)
+
+
+def build_index(hs: HeldoutSet, data_dir: Path) -> tuple[Settings, Any]:
+    from ingest.pipeline import parse_file
+    from vectorstore.index import Index
+
+    settings = load_settings(data_dir=data_dir, llm_base_url=None, llm_model=None, chroma_host=None)
+    index = Index(settings)
+    wards = hs.wards()
+    for path in sorted(p for p in hs.reports.iterdir() if p.suffix in (".txt", ".md", ".pdf", ".docx")):
+        index.add_document(parse_file(path, settings, ward=wards.get(path.name)))
+    index.refresh_lexical(force_save=True)
+    return settings, index
+
+
+def at_threshold(records: list[AnswerRecord], threshold: float) -> list[AnswerRecord]:
+    """The records as the assistant would give them with ``threshold``: an answer whose
+    confidence is below it becomes a refusal."""
+    out = []
+    for r in records:
+        if not r.refused and r.mode == "grounded" and r.confidence < threshold:
+            r = r.model_copy(update={"refused": True, "answer": REFUSED_TEXT, "citations": []})
+        out.append(r)
+    return out
+
+
+def risk_coverage(records: list[AnswerRecord], questions: list[Any]) -> list[dict[str, float]]:
+    rows = []
+    n = max(1, len(records))
+    for t in [round(0.05 * i, 2) for i in range(0, 20)]:
+        recs = at_threshold(records, t)
+        answered = [(r, q) for r, q in zip(recs, questions, strict=True) if not r.refused]
+        wrong = sum(1 for r, q in answered if not answer_correct(r, q))
+        false_ref = sum(1 for r, q in zip(recs, questions, strict=True) if r.refused and q.answerable)
+        acc = sum(1 for r, q in zip(recs, questions, strict=True) if answer_correct(r, q)) / n
+        rows.append(
+            {
+                "threshold": t,
+                "accuracy": acc,
+                "answered": len(answered) / n,
+                "wrong": wrong / n,
+                "false_refusal": false_ref / n,
+            }
+        )
+    return rows
+
+
+def run_set(name: str, work: Path) -> dict[str, Any]:
+    from assistant.service import Assistant
+    from eval.runner import run_questions
+
+    hs = heldout_set(name)
+    settings, index = build_index(hs, work / f"index-{hs.reports.name}")
+    asst = Assistant(settings, index=index, use_llm=False)
+    asst.answer_threshold = 0.0
+    records, questions, problems = run_questions(asst, hs.questions, work / f"{name}.jsonl", desc=name)
+    shipped = load_ranker().threshold
+    summary = summarise(at_threshold(records, shipped), questions)
+    summary["risk_coverage"] = risk_coverage(records, questions)
+    summary["threshold"] = shipped
+    summary["problems"] = problems
+    index.close()
+    return summary
+
+
+def markdown(name: str, s: dict[str, Any]) -> str:
+    o = s["overall"]
+    keys = ("accuracy_all", "accuracy", "false_refusal_rate", "refusal_recall", "citation_precision", "hit@5")
+    lines = [f"# Held-out set `{name}` ({o.get('questions', '?')} questions, threshold {s['threshold']})", ""]
+    lines.append("| " + " | ".join(keys) + " |")
+    lines.append("|" + "---|" * len(keys))
+    lines.append("| " + " | ".join("n/a" if o.get(k) is None else f"{o[k]:.3f}" for k in keys) + " |")
+    lines += ["", "## By category", "", "| category | n | accuracy |", "|---|---|---|"]
+    for cat, b in sorted(s.get("by_category", {}).items()):
+        acc = b.get("accuracy_category")
+        lines.append(f"| {cat} | {b.get('questions', '?')} | {'n/a' if acc is None else f'{acc:.3f}'} |")
+    lines += [
+        "",
+        "## Risk–coverage (refusal threshold)",
+        "",
+        "| threshold | accuracy | answered | wrong answers | false refusals |",
+        "|---|---|---|---|---|",
+    ]
+    for r in s["risk_coverage"]:
+        lines.append(
+            f"| {r['threshold']:.2f} | {r['accuracy']:.3f} | {r['answered']:.3f} | "
+            f"{r['wrong']:.3f} | {r['false_refusal']:.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m eval heldout", description="held-out question sets")
+    ap.add_argument("--sets", default=",".join(SETS))
+    ap.add_argument("--report-dir", type=Path, default=REPO_ROOT / "eval" / "reports")
+    ap.add_argument("--work", type=Path, default=REPO_ROOT / ".data" / "heldout")
+    args = ap.parse_args(argv)
+    names = [n.strip() for n in args.sets.split(",") if n.strip()]
+    bad = [n for n in names if n not in SETS]
+    if bad:
+        print(f"Bộ câu hỏi không có: {', '.join(bad)}; chọn trong: {', '.join(SETS)}", file=sys.stderr)
+        return 2
+    args.report_dir.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        s = run_set(name, args.work)
+        (args.report_dir / f"heldout-{name}.md").write_text(markdown(name, s), encoding="utf-8")
+        o = s["overall"]
+        print(
+            f"{name}: accuracy(all) {o['accuracy_all']:.3f}, answerable {o['accuracy'] or 0:.3f}, false refusals {o['false_refusal_rate']:.3f}, "
+            f"refusal recall {o.get('refusal_recall') or 0:.3f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
