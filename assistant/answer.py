@@ -9,6 +9,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from assistant.figures import asked_units as question_units
 from assistant.figures import figure_of_asked_unit, has_figure, rate_subject
 from assistant.glossary import expand_text
@@ -180,12 +182,10 @@ CLOSING = ("trên đây là",)
 
 
 def _cosine(a: list[float] | None, b: list[float] | None) -> float:
-    if not a or not b:
+    if a is None or b is None or not len(a) or not len(b):
         return 0.0
-    num = sum(x * y for x, y in zip(a, b, strict=False))
-    da = math.sqrt(sum(x * x for x in a)) or 1.0
-    db = math.sqrt(sum(y * y for y in b)) or 1.0
-    return num / (da * db)
+    va, vb = np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
+    return float(va @ vb / ((np.linalg.norm(va) * np.linalg.norm(vb)) or 1.0))
 
 
 @dataclass
@@ -280,6 +280,7 @@ def score_sentences(
                 pk.extra = _list_continuation(sents, head.order)
             quote = " ".join(x.text for x in [pk.lead, pk.sentence, *pk.extra, *pk.notes] if x is not None)
             fig = has_figure(body)
+            of_unit = bool(asked_units) and figure_of_asked_unit(quote, asked_units)
             dense = _cosine(signals.query_vector, vecs.get(s.text))
             urank = signals.unit_ranks.get((p.chunk_id, s.text))
             pk.features = {
@@ -293,10 +294,8 @@ def score_sentences(
                 "figure": float(fig),
                 "num_miss": float(info.wants_number and not has_figure(quote)),
                 "pct_miss": float(info.wants_percent and "%" not in quote),
-                "unit_match": float(bool(asked_units) and figure_of_asked_unit(quote, asked_units)),
-                "unit_miss": float(
-                    bool(asked_units) and info.wants_number and not figure_of_asked_unit(quote, asked_units)
-                ),
+                "unit_match": float(of_unit),
+                "unit_miss": float(bool(asked_units) and info.wants_number and not of_unit),
                 "subject_miss": float(bool(subject) and not subject <= {fold(t) for t in tokenize(quote)}),
                 "name_miss": name_miss,
                 "year": _year_hint(info, p, s),

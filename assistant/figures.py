@@ -6,6 +6,7 @@ sentence counts something else ("bao nhiêu bác sĩ" answered by "12 lượt ng
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.glossary import load_glossary
 from assistant.query import QueryInfo, mask_wards
@@ -45,6 +46,11 @@ _UNIT_CLASSES = (
 
 
 def widen_units(asked: set[str]) -> set[str]:
+    return set(_widen(frozenset(asked)))
+
+
+@lru_cache(maxsize=1024)
+def _widen(asked: frozenset[str]) -> frozenset[str]:
     out = set(asked)
     for cls in _UNIT_CLASSES:
         if asked & cls:
@@ -54,7 +60,7 @@ def widen_units(asked: set[str]) -> set[str]:
             words = [fold(w).lower() for w in tokenize(e)]
             if len(words) >= 2 and set(words[:2]) <= asked:
                 out.add(fold(abbr).lower())
-    return out
+    return frozenset(out)
 
 
 def figure_of_asked_unit(text: str, asked: set[str]) -> bool:

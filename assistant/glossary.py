@@ -43,6 +43,13 @@ def expand_text(text: str) -> str:
     return expand_query(text)[0]
 
 
+@lru_cache(maxsize=1)
+def _any_abbr() -> re.Pattern[str]:
+    """One alternation of every abbreviation: a passage that holds none skips the loop."""
+    alts = sorted({re.escape(fold(a).lower()) for a in load_glossary() if len(a) >= 3}, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")
+
+
 def expand_query(query: str) -> tuple[str, list[str]]:
     """Return the query plus expansions, and the list of (abbr = expansion) applied."""
     folded = fold(query).lower()
@@ -50,9 +57,10 @@ def expand_query(query: str) -> tuple[str, list[str]]:
     folded_key = fold(key)
     extra: list[str] = []
     applied: list[str] = []
+    has_abbr = _any_abbr().search(folded) is not None
     for abbr, pat, exps, exp_keys in _compiled():
         # only short/mixed-case abbreviations typed as tokens (avoid "tt" inside words)
-        if len(abbr) >= 3 and pat.search(folded):
+        if has_abbr and len(abbr) >= 3 and pat.search(folded):
             extra.extend(exps)
             applied.append(f"{abbr}={exps[0]}")
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from baocao.vntext import fold, tokenize
@@ -29,16 +30,17 @@ class TermWeights:
         return sum(w for _, w in self.units)
 
 
-def token_sets(text: str) -> tuple[set[str], set[str], set[str]]:
+@lru_cache(maxsize=20_000)
+def token_sets(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     toks = tokenize(text)
     folded = [fold(t) for t in toks]
     bigrams = {f"{a}_{b}" for a, b in pairwise(toks)} | {f"~{a}_{b}" for a, b in pairwise(folded)}
     if "%" in text:  # "92,5%" answers "bao nhiêu phần trăm"
         bigrams.update(("phần_trăm", "~phan_tram"))
-    return set(toks), set(folded), bigrams
+    return frozenset(toks), frozenset(folded), frozenset(bigrams)
 
 
-def _seq_match(seq: tuple[str, ...], ex: set[str], fo: set[str], bi: set[str]) -> float:
+def _seq_match(seq: tuple[str, ...], ex: frozenset[str], fo: frozenset[str], bi: frozenset[str]) -> float:
     if len(seq) == 1:
         t = seq[0]
         if t in ex:
@@ -55,7 +57,7 @@ def _seq_match(seq: tuple[str, ...], ex: set[str], fo: set[str], bi: set[str]) -
     return got / (len(seq) - 1)
 
 
-def _unit_match(unit: Alternatives, ex: set[str], fo: set[str], bi: set[str]) -> float:
+def _unit_match(unit: Alternatives, ex: frozenset[str], fo: frozenset[str], bi: frozenset[str]) -> float:
     return max(_seq_match(seq, ex, fo, bi) for seq in unit)
 
 
@@ -64,7 +66,8 @@ def coverage(weights: TermWeights, text: str, context: str = "", context_factor:
     if weights.total <= 0:
         return 0.0
     ex, fo, bi = token_sets(text)
-    cex, cfo, cbi = token_sets(context) if context else (set(), set(), set())
+    empty: frozenset[str] = frozenset()
+    cex, cfo, cbi = token_sets(context) if context else (empty, empty, empty)
     got = 0.0
     for unit, w in weights.units:
         m = _unit_match(unit, ex, fo, bi)

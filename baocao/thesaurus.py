@@ -45,7 +45,7 @@ def load(path: Path = THESAURUS_PATH) -> tuple[Entry, ...]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#") or line.startswith("topic\t"):
             continue
-        topic, term, variants = (line.split("\t") + ["", ""])[:3]
+        topic, term, variants = [*line.split("\t"), "", ""][:3]
         vs = tuple(v.strip() for v in variants.split("|") if v.strip())
         out.append(Entry(topic.strip(), term.strip(), vs))
     return tuple(out)

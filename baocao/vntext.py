@@ -100,6 +100,17 @@ def canonical_tones(text: str) -> str:
 
 def fold(text: str) -> str:
     """Remove all Vietnamese diacritics; ``đ``/``Đ`` become ``d``/``D``."""
+    if len(text) <= 64:
+        return _fold_short(text)
+    return _fold(text)
+
+
+@lru_cache(maxsize=200_000)
+def _fold_short(text: str) -> str:  # syllables and short phrases repeat endlessly: cache them
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     text = text.replace("đ", "d").replace("Đ", "D")
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
@@ -112,7 +123,12 @@ def match_key(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased, tone-canonical syllable and number tokens."""
-    return _TOKEN_RE.findall(canonical_tones(text).lower())
+    return list(_tokenize(text))
+
+
+@lru_cache(maxsize=50_000)
+def _tokenize(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN_RE.findall(canonical_tones(text).lower()))
 
 
 def has_diacritics(text: str) -> bool:
