@@ -1,7 +1,7 @@
 """Markdown/JSON reports of an eval run, the side-by-side comparison and its chart.
 
 Files (``DIR`` = ``eval/reports`` by default):
-* ``DIR/<date>-<config>.md`` and ``.json`` — one configuration's summary on the dev set
+* ``DIR/<date>-<config>.md`` and ``.json`` — one configuration's summary on the train set
   (``<date>-<questions-stem>-<config>`` for any other question file);
 * ``DIR/<date>-compare.md`` — configurations side by side, per-category accuracy;
 * ``DIR/<date>-accuracy-by-category.png`` — grouped bars per configuration;
@@ -178,9 +178,9 @@ def write_config_report(
 ) -> tuple[Path, Path]:
     date = date or today()
     out_dir.mkdir(parents=True, exist_ok=True)
-    # another question file must not overwrite the dev-set report of the same day
+    # another question file must not overwrite the train-set report of the same day
     stem = Path(questions_file).stem
-    name = f"{date}-{config}" if stem == "dev" else f"{date}-{stem}-{config}"
+    name = f"{date}-{config}" if stem == "train" else f"{date}-{stem}-{config}"
     md = out_dir / f"{name}.md"
     js = out_dir / f"{name}.json"
     md.write_text(config_markdown(config, summary, questions_file, problems, date), encoding="utf-8")
