@@ -334,10 +334,22 @@ class _Ctx:
     heading: str
 
 
+_CHANGE_BEFORE = re.compile(r"\b(?:tăng|giảm|nhiều hơn|ít hơn|vượt)\s*$", re.IGNORECASE)
+_SO_VOI_BEFORE = re.compile(r"so\s+với\s+(?P<b>[^,;()]{2,40}?)\s+(?:tăng|giảm)\s*$", re.IGNORECASE)
+
+
 def _base(sentence: str, f: Figure) -> str:
-    if f.unit not in ("%", "‰"):
-        return ""
+    """What a percentage — or a change ("tăng 06 vụ so với cùng kỳ") — is measured against."""
     tail = sentence[f.end : f.end + 60]
+    if f.unit not in ("%", "‰"):
+        head = sentence[max(0, f.start - 60) : f.start]
+        m = _SO_VOI_BEFORE.search(head)  # "(so với năm học trước giảm 159 trẻ)"
+        if m:
+            return " ".join(m.group("b").split())
+        if not _CHANGE_BEFORE.search(head):
+            return ""  # an absolute figure; only a change has a base
+        m = _BASE_SO_VOI.match(tail)
+        return " ".join(m.group("b").split()) if m else ""
     m = _BASE_RE.match(tail)
     if m:
         b = " ".join(m.group("b").split())
@@ -349,8 +361,10 @@ def _base(sentence: str, f: Figure) -> str:
 def _kind(clause: str, local: str, base: str, f: Figure, ctx: _Ctx) -> str:
     if f.approx == "/":
         return "kế hoạch"
-    if base and (base.lower().startswith(("cùng kỳ", "năm")) or re.match(r"(?:19|20)\d\d", base)):
+    if base and (base.lower().startswith(("cùng kỳ", "năm", "kỳ trước")) or re.match(r"(?:19|20)\d\d", base)):
         return "so sánh kỳ trước"
+    if base and f.unit not in ("%", "‰"):
+        return "so sánh kỳ trước"  # "tăng 06 vụ so với …": a change, not a level
     if _PLAN_CUE.search(local) or ctx.plan_section:
         return "kế hoạch"
     if _ESTIMATE_CUE.search(clause):
@@ -418,6 +432,9 @@ def _name(
             if e:
                 return e.indicator, phrase, e
     left_c, label_c = _content(left), _content(label)
+    if base and prev and measure != "percent" and len(left_c.split()) <= 4:
+        # "12 vụ … (tăng 06 vụ so với năm 2022)": the change of the figure before it
+        return prev, prev_phrase or prev, match_catalogue(prev_phrase or prev, "any")
     if right_long and not f.unit:
         return right_long, right_long, None  # "9/9 = 100% TDP": the fraction of the same thing
     if measure == "count" and not left_c and clause_left:

@@ -94,3 +94,10 @@ def test_other_communes_wording() -> None:
         ("245,6 tỷ đồng", "tổng giá trị sản xuất"),
     } <= got
     assert ("02 người", "số vụ tai nạn giao thông") not in got  # the dead are not accidents
+
+
+def test_changes_against_a_base_are_comparisons_of_the_same_indicator() -> None:
+    got = rows("Xảy ra 12 vụ phạm pháp hình sự (tăng 06 vụ so với năm 2022).")
+    assert got[1] == ("06 vụ", "số vụ phạm pháp hình sự", "so sánh kỳ trước", "năm 2022", 2023)
+    got = rows("Tổng số học sinh: 1034 trẻ (so với năm học trước giảm 159 trẻ).")
+    assert got[1][1:4] == ("số học sinh", "so sánh kỳ trước", "năm học trước")
