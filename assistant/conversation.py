@@ -76,12 +76,11 @@ def _insert(text: str, slots: Slots, phrase: str) -> str:
         if not phrase.startswith("năm"):
             # the place goes before a time phrase closing the subject ("… phường X năm 2023 đạt …"),
             # or after one opening the sentence ("Năm 2024 phường X phấn đấu …")
-            m = re.search(r"(?<!kỳ\s)(?<!ky\s)\b(?:năm|nam)\s+\d{4}$", head, re.IGNORECASE)
-            opening = re.match(r"(?:năm|nam)\s+\d{4}\s+", head, re.IGNORECASE)
+            m = re.search(r"(?<!kỳ\s)(?<!ky\s)(?<!với\s)(?<!voi\s)\b(?:năm|nam)\s+\d{4}\b", head, re.I)
             if m and m.start() > 0:
                 return _join(head[: m.start()], phrase, head[m.start() :], body[slots.ask_start :])
-            if opening:
-                return _join(head[: opening.end()], phrase, head[opening.end() :], body[slots.ask_start :])
+            if m:
+                return _join(head[: m.end()], phrase, head[m.end() :], body[slots.ask_start :])
         return _join(head, phrase, body[slots.ask_start :])
     joiner = " ở " if slots.ask_start is not None and not phrase.startswith("năm") else " "
     return body + joiner + phrase
@@ -132,6 +131,36 @@ def _with_slots(base: str, known: Sequence[str], wards: Sequence[str], years: Se
     return _tidy(out)
 
 
+_PLAN_WORDS = {"kế hoạch", "mục tiêu", "dự kiến", "thực hiện", "kết quả", "ước tính", "ước thực hiện"}
+
+
+def _plan_only(cur: Slots) -> str:
+    """A fragment whose only topic words say which kind of figure ("Còn kế hoạch năm 2024?")."""
+    topic = " ".join(cur.topic.lower().split())
+    return topic if topic in _PLAN_WORDS or fold1(topic) in {fold1(w) for w in _PLAN_WORDS} else ""
+
+
+def _elliptical(
+    base: str, known: Sequence[str], cur: Slots, wards: Sequence[str], years: Sequence[int], kind_of: KindOf
+) -> str:
+    """The earlier question with this fragment's slots; its comparison, figure kind and own
+    question clause added where the earlier question has none."""
+    out = _with_slots(base, known, wards, years, cur.period, cur.same_period, kind_of)
+    b = read_slots(out, known)
+    body = strip_tail(out).rstrip(" ?.!")
+    plan = _plan_only(cur)
+    if plan and fold1(plan) not in fold1(body):
+        body = _insert(body, b, f"theo {plan}").rstrip(" ?.!")
+    if cur.baseline and fold1(cur.baseline) not in fold1(body):
+        body += " " + cur.baseline[:1].lower() + cur.baseline[1:]
+    if b.ask_start is None and cur.ask_start is not None:
+        # its question words, without a verb of the fragment's own ("phấn đấu bao nhiêu" -> "bao nhiêu")
+        words = [m for m in finditer("interrog", cur.text) if m.start() >= cur.ask_start]
+        start = words[0].start() if words else cur.ask_start
+        body += " " + strip_tail(cur.text[start:]).rstrip(" ?.!")
+    return _tidy(body)
+
+
 def _switch_topic(base: str, known: Sequence[str], new_topic: str) -> str:
     """The earlier question about a new topic: the run starting with the new topic's head word
     is replaced ("hộ nghèo" -> "hộ cận nghèo"), else the principal run, keeping its measure noun."""
@@ -148,9 +177,14 @@ def _switch_topic(base: str, known: Sequence[str], new_topic: str) -> str:
     s, e = main
     run = base[s:e]
     low_topic = fold1(new_topic)
+    # a short common noun after "tỷ lệ"/"chỉ tiêu" reads as the same measure ("Còn tiêm chủng?");
+    # a longer topic or a name ("thu ngân sách", "trường THCS") is a figure of its own
+    short_common = len(new_topic.split()) <= 2 and all(w.islower() for w in new_topic.split())
     for m in sorted(MEASURES, key=len, reverse=True):
-        if fold1(run).startswith(fold1(m) + " ") and not any(
-            low_topic.startswith(fold1(x)) for x in MEASURES
+        if (
+            short_common
+            and fold1(run).startswith(fold1(m) + " ")
+            and not any(low_topic.startswith(fold1(x)) for x in MEASURES)
         ):
             s += len(m) + 1
             break
@@ -158,6 +192,9 @@ def _switch_topic(base: str, known: Sequence[str], new_topic: str) -> str:
     counted = any(m.end() <= s and not base[m.end() : s].strip() for m in finditer("interrog", base))
     if counted and len(base[s:e].split()) > 1 and fold1(base[s:e].split()[0]) != head:
         s += len(base[s:e].split()[0]) + 1
+    first = new_topic.split()[0] if new_topic.split() else ""
+    if s > 0 and first[:1].isupper() and first[1:].islower():
+        new_topic = new_topic[:1].lower() + new_topic[1:]  # typed at the start of the fragment
     replaced = base[:s] + (new_topic if s > 0 else new_topic[:1].upper() + new_topic[1:]) + base[e:]
     return _tidy(replaced)
 
@@ -203,15 +240,15 @@ def understand(
         rest_runs = [r for r in cur.topic_runs if not (s <= r[0] < e)]
         if not rest_runs or ref is None:
             # "Còn chỉ tiêu đó ở Ngô Quyền?": the earlier question with the new slots
-            std = _with_slots(base, known, wards, years, cur.period, cur.same_period, kind)
+            std = _elliptical(base, known, cur, wards, years, kind)
             return Turn(q, std, "elliptical", wards, from_ctx)
         # "Trường đó có bao nhiêu giáo viên?": the referent named again, the context added
         text = _replace_span(q, (s, e), ref)
         text = re.sub(LEAD, "", text, flags=re.IGNORECASE)
         std = _add_context(text, known, wards if not cur.wards else [], years if not cur.years else [], kind)
         return Turn(q, std, "elliptical", wards, from_ctx)
-    if not cur.has_topic:
-        std = _with_slots(base, known, wards, years, cur.period, cur.same_period, kind)
+    if not cur.has_topic or _plan_only(cur):
+        std = _elliptical(base, known, cur, wards, years, kind)
         return Turn(q, std, "elliptical", wards, from_ctx)
     if cur.cue and cur.ask_start is None:
         # "Thế còn chi ngân sách?": the earlier question about the new topic

@@ -26,10 +26,11 @@ _PERIOD = (
     r"|quý\s+(?:iv|i{1,3}|[1-4])\b|tháng\s+\d{1,2}\b|đợt\s+\d+|giai\s+đoạn\s+\d{4}\s*[-–]\s*\d{4}|cả\s+năm"
 )
 _RELATIVE = r"năm\s+(sau|tới|kế\s+tiếp|tiếp\s+theo|trước|ngoái|liền\s+trước)\b"
+_BASELINE = r"so\s+với\s+(?:cùng\s+kỳ\s+)?(?:năm\s+)?(\d{4})"
 _SAME_PERIOD = r"(?:so\s+với\s+)?cùng\s+kỳ(?:\s+năm\s+(?:trước|ngoái))?(?!\s+(?:năm\s+)?\d{4})"
 _ANAPHOR = r"((?:[^\W\d_]+\s+){0,1}[^\W\d_]+)\s+(đó|này|ấy|kia|nói\s+trên|trên)\b"
 _INTERROG = (
-    r"bao\s+nhiêu|mấy|những\s+gì|là\s+gì|gì|như\s+thế\s+nào|thế\s+nào|ra\s+sao|bao\s+giờ|khi\s+nào|"
+    r"tại\s+sao|vì\s+sao|bao\s+nhiêu|mấy|những\s+gì|là\s+gì|gì|như\s+thế\s+nào|thế\s+nào|ra\s+sao|bao\s+giờ|khi\s+nào|"
     r"ở\s+đâu|nào|ai|hay\s+không|không|chưa|phần\s+trăm"
 )
 # verbs/copulas that open the interrogative clause ("ước đạt bao nhiêu", "có bao nhiêu …")
@@ -57,7 +58,7 @@ def _rx(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 _RX = {name: _rx(p) for name, p in {
-    "lead": LEAD, "tail": _TAIL, "period": _PERIOD, "relative": _RELATIVE, "same": _SAME_PERIOD,
+    "lead": LEAD, "tail": _TAIL, "period": _PERIOD, "relative": _RELATIVE, "same": _SAME_PERIOD, "baseline": _BASELINE,
     "anaphor": _ANAPHOR, "interrog": rf"(?<!\w)(?:{_INTERROG})(?!\w)",
     "askverb": rf"(?<!\w){_ASK_VERB}(?:{_INTERROG})(?!\w)",
 }.items()}  # fmt: skip
@@ -95,6 +96,7 @@ class Slots:
     years: list[int] = field(default_factory=list)
     relative: int = 0  # +1 "năm sau", -1 "năm trước"
     same_period: bool = False  # "cùng kỳ" without a year
+    baseline: str = ""  # "so với năm 2022" / "so với cùng kỳ năm 2022" (a year compared against)
     period: str = ""
     anaphor: tuple[int, int, str] | None = None  # span of "chỉ tiêu đó" and its noun
     cue: bool = False
@@ -154,6 +156,10 @@ def read_slots(question: str, known: Sequence[str]) -> Slots:
     s.years = find_years(text)
     for m in re.finditer(r"(?:năm\s+|nam\s+)?(?<![\d.,])(?:19[5-9]\d|20\d\d)(?![\d.,])", text, re.IGNORECASE):
         masked.append((m.start(), m.end()))
+    for m in finditer("baseline", text):
+        masked.append((m.start(), m.end()))
+        s.baseline = text[m.start() : m.end()]
+        s.years = [y for y in s.years if str(y) != m.group(1)]
     for name in ("relative", "same", "period"):
         for m in finditer(name, text):
             masked.append((m.start(), m.end()))

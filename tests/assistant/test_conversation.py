@@ -204,3 +204,29 @@ def test_slots_of_an_unaccented_question() -> None:
     s = read_slots("thu ngan sach phuong ngo quyen 6 thang dau nam 2023 dat bao nhieu", KNOWN)
     assert s.wards == ["Ngô Quyền"] and s.years == [2023] and s.period
     assert s.topic == "thu ngan sach" and s.ask_start is not None and s.ask_at_end
+
+
+POVERTY = "Tỷ lệ hộ nghèo phường Xương Giang năm 2023 là bao nhiêu?"
+
+
+def test_figure_kind_and_comparison_fragments() -> None:
+    assert last([POVERTY, "Thế còn kế hoạch năm 2024?"]) == (
+        "Tỷ lệ hộ nghèo phường Xương Giang theo kế hoạch năm 2024 là bao nhiêu?"
+    )
+    assert last([POVERTY, "So với năm 2022 thì sao?"]) == (
+        "Tỷ lệ hộ nghèo phường Xương Giang năm 2023 là bao nhiêu so với năm 2022?"
+    )
+
+
+def test_a_longer_new_topic_does_not_inherit_the_measure() -> None:
+    assert (
+        last([POVERTY, "Thu ngân sách thì sao?"]) == "Thu ngân sách phường Xương Giang năm 2023 là bao nhiêu?"
+    )
+    assert last([POVERTY, "Còn trường THCS?"]).startswith("Trường THCS phường Xương Giang")
+
+
+def test_place_goes_before_the_time_phrase() -> None:
+    t = understand("Kế hoạch năm 2024 đặt ra bao nhiêu?", [POVERTY], KNOWN, kind_of=kind)
+    assert t.standalone == "Kế hoạch phường Xương Giang năm 2024 đặt ra bao nhiêu?"
+    t = understand("Tại sao giảm?", [POVERTY], KNOWN, kind_of=kind)
+    assert t.standalone == "Tại sao giảm ở phường Xương Giang?"
