@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from baocao.safe_text import one_line
 from ingest import errors
 from ingest.limits import ReadLimits, memory_exceeded, time_exceeded
 from ingest.rawdoc import Line, RawDocument
@@ -52,7 +53,7 @@ def load_isolated(name: str, data: bytes, limits: ReadLimits) -> RawDocument:
         raise time_exceeded(name, limits) from e
     if proc.returncode != 0 or not proc.stdout:
         tail = proc.stderr.decode("utf-8", "replace")[-300:]
-        log.warning("reader child for %r ended with code %s: %s", name, proc.returncode, tail)
+        log.warning("reader child for %r ended with code %s: %s", name, proc.returncode, one_line(tail))
         if proc.returncode in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGXCPU, 3) or "MemoryError" in tail:
             raise memory_exceeded(name, limits)
         raise errors.IngestError(f"Không đọc được tệp {name} (tiến trình đọc tệp bị lỗi).", source=name)
