@@ -78,6 +78,10 @@ def test_answer_with_citations(sample_data_dir: Path, use_index: Callable[..., N
     shown = " ".join(unescape(t) for t in texts(msg))
     assert "15.300.000.000" in shown
     assert "[1]" in shown
+    # the short direct answer comes first, set apart, and is not repeated below it
+    first = unescape(msg.markdown[0].value)
+    assert first.startswith("##### ") and "15.300.000.000" in first, first
+    assert sum(unescape(m.value).lstrip("# ") == first.lstrip("# ") for m in msg.markdown) == 1
     labels = citation_labels(msg)
     assert labels, "no citation expanders"
     assert all("Xương Giang" in unescape(lb) for lb in labels)

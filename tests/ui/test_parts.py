@@ -60,6 +60,18 @@ def test_word_export_holds_answers_and_citations() -> None:
     assert "000_347ec1f2055dce63" not in text
 
 
+def test_exports_put_the_direct_answer_first() -> None:
+    rec = _record()
+    rec.direct = "Thu ngân sách năm 2023 (ước): 15.300.000.000 đ [1]."
+    rec.answer = rec.direct + "\n\n" + rec.answer
+    md = conversation_markdown([("Thu ngân sách?", rec)])
+    assert f"**{rec.direct}**" in md and md.count(rec.direct) == 1
+    doc = Document(io.BytesIO(conversation_docx([("Thu ngân sách?", rec)])))
+    paras = [p for p in doc.paragraphs if p.text.strip()]
+    i = next(i for i, p in enumerate(paras) if p.text == rec.direct)
+    assert paras[i].runs[0].bold and paras[i - 1].text == "Hỏi: Thu ngân sách?"
+
+
 def test_word_export_survives_control_characters() -> None:
     rec = _record()
     rec.answer = "số liệu\x0b lạ\x00 [1]"
