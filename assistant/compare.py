@@ -19,7 +19,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from assistant.indicators import KIND_LABELS, Asked, figures_by_words, figures_for, resolve_indicator
+from assistant.indicators import (
+    KIND_LABELS,
+    Asked,
+    candidate_indicators,
+    figures_by_words,
+    figures_for,
+    resolve_indicator,
+)
 from assistant.types import AnswerRecord, Citation
 from baocao.vntext import fold
 from ingest.indicators import IndicatorRecord, measure_of
@@ -122,17 +129,31 @@ def compare(
     """``answer_for(topic_question, ward)`` answers for one ward (fallback without a table)."""
     topic = topic_of(question, wards) or question
     records = [r for r in (table() if table else []) if r.ward in wards]
-    asked = resolve_indicator(topic, records) if records else None
-    if asked is None:
+    candidates = candidate_indicators(topic, records)[:4] if records else []
+    if not candidates and records:
+        fallback = resolve_indicator(topic, records)
+        candidates = [fallback] if fallback else []
+    if not candidates:
         return _quote_compare(question, topic, wards, answer_for, ward_kind)
-    if asked.catalogued:
-        by_ward = {w: figures_for(asked, [r for r in records if r.ward == w]) for w in wards}
-    else:
-        by_ward = {w: figures_by_words(topic, [r for r in records if r.ward == w]) for w in wards}
+    best: tuple[int, int, Any] | None = None
+    for rank, asked in enumerate(candidates):
+        if asked.catalogued:
+            by_ward = {w: figures_for(asked, [r for r in records if r.ward == w]) for w in wards}
+        else:
+            by_ward = {w: figures_by_words(topic, [r for r in records if r.ward == w]) for w in wards}
+        if is_trend(question):
+            chosen = by_ward
+        else:
+            year = _target_year(by_ward, question)
+            chosen = {w: _pick(recs, question, year, topic) for w, recs in by_ward.items()}
+        # the named indicator the reports hold for the most wards (the catalogue's order on ties)
+        covered = sum(1 for recs in chosen.values() if recs)
+        if best is None or (covered, -rank) > best[:2]:
+            best = (covered, -rank, (asked, by_ward, chosen))
+    assert best is not None
+    asked, by_ward, chosen = best[2]
     if is_trend(question):
         return _trend(question, asked, wards, by_ward, ward_kind)
-    year = _target_year(by_ward, question)
-    chosen = {w: _pick(recs, question, year, topic) for w, recs in by_ward.items()}
     return _table_answer(question, asked, wards, chosen, ward_kind)
 
 

@@ -153,11 +153,18 @@ def wants_rate(topic: str) -> bool:
 
 def resolve_indicator(topic: str, table: list[IndicatorRecord]) -> Asked | None:
     """The indicator a question's topic names, preferring those the table actually holds."""
+    ranked = candidate_indicators(topic, table)
+    return ranked[0] if ranked else _by_words(topic, table)
+
+
+def candidate_indicators(topic: str, table: list[IndicatorRecord]) -> list[Asked]:
+    """Catalogue indicators the topic names, best first (held by the table, head of the
+    phrase, longest alias; a rate only when asked, or when nothing else is held)."""
     key = f" {norm(topic)} "
     fkey = f" {fold(norm(topic))} "
     present = {r.indicator for r in table}
     rate = wants_rate(topic)
-    best: tuple[int, int, int, str, str] | None = None
+    best: dict[str, tuple[int, int, int, str, str]] = {}
     for e in catalogue():
         alias = e.alias
         pos = key.find(f" {alias} ")
@@ -171,14 +178,17 @@ def resolve_indicator(topic: str, table: list[IndicatorRecord]) -> Asked | None:
         penalty = int(not rate and e.measure == "percent")
         # the head of a Vietnamese noun phrase comes first: "lượng rác thu gom khi ra quân"
         cand = (int(e.indicator in present) - penalty, -pos, len(alias), e.indicator, e.measure)
-        if best is None or cand[:3] > best[:3]:
-            best = cand
-    if best:
-        return Asked(best[3], best[4], True)
-    # outside the catalogue: the table's own phrase sharing the most words with the topic
+        if e.indicator not in best or cand[:3] > best[e.indicator][:3]:
+            best[e.indicator] = cand
+    return [Asked(c[3], c[4], True) for c in sorted(best.values(), key=lambda c: c[:3], reverse=True)]
+
+
+def _by_words(topic: str, table: list[IndicatorRecord]) -> Asked | None:
+    """Outside the catalogue: the table's own phrase sharing the most words with the topic."""
     want = _words(topic)
     if not want:
         return None
+    present = {r.indicator for r in table}
     scored = []
     for name in present:
         context = " ".join({name, *(r.phrase for r in table if r.indicator == name)})

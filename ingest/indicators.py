@@ -474,6 +474,24 @@ def _name(
     return (_content(right) or heading or "chưa rõ chỉ tiêu"), right, None
 
 
+_PREDICATE = re.compile(r"\s(?:đạt|được|tham gia|hoàn thành|đăng ký)\s.*$", re.IGNORECASE)
+
+
+def _share_predicate(sentence: str, figs: list[Figure], nouns: list[str]) -> None:
+    """ "100% cơ quan, 100% TDP và 93% gia đình đạt danh hiệu văn hóa": the list's closing
+    predicate belongs to every noun of the list."""
+    if len(figs) < 2 or not nouns[-1]:
+        return
+    m = _PREDICATE.search(" " + nouns[-1])
+    if not m:
+        return
+    pred = m.group(0).strip()
+    for i in range(len(figs) - 1):
+        between = sentence[figs[i].end : figs[-1].start]
+        if nouns[i] and not _PREDICATE.search(" " + nouns[i] + " ") and not re.search(r"[;:]|\.\s", between):
+            nouns[i] = f"{nouns[i]} {pred}"
+
+
 def extract_sentence(sentence: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, object]]]:
     out: list[tuple[Figure, dict[str, object]]] = []
     figs = find_figures(sentence)
@@ -484,6 +502,7 @@ def extract_sentence(sentence: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, o
     for i in range(len(figs) - 2, -1, -1):
         if re.fullmatch(r"\s*=\s*", sentence[figs[i].end : figs[i + 1].start]) and not nouns[i]:
             nouns[i] = nouns[i + 1]  # "2.595/2.789 = 93% gia đình …": both count the same thing
+    _share_predicate(sentence, figs, nouns)
     for fi, f in enumerate(figs):
         cs = _clause_start(sentence, f.start)
         ls = max(cs, prev_end) if prev_end > cs else cs
@@ -512,6 +531,13 @@ def extract_sentence(sentence: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, o
             sentence[cs : f.start],
         )
         kind = _kind(sentence[cs : f.start] + " " + label, left_full, base, f, ctx)
+        if (
+            entry
+            and entry.measure == "percent"
+            and f.unit not in ("%", "‰")
+            and indicator.startswith("tỷ lệ ")
+        ):
+            indicator = "số " + indicator[len("tỷ lệ ") :]  # "9/9 = 100% TDP …": the count beside the rate
         if f.approx == "/" and prev_indicator:
             indicator, entry = prev_indicator, match_catalogue(prev_indicator, "any")
         out.append(
