@@ -28,6 +28,7 @@ from assistant.indicators import (
     resolve_indicator,
 )
 from assistant.types import AnswerRecord, Citation
+from baocao.thesaurus import report_terms
 from baocao.vntext import fold
 from ingest.indicators import IndicatorRecord, measure_of
 from vectorstore.indicator_store import indicator_key
@@ -130,6 +131,8 @@ def compare(
     topic = topic_of(question, wards) or question
     records = [r for r in (table() if table else []) if r.ward in wards]
     candidates = candidate_indicators(topic, records)[:4] if records else []
+    if not candidates and records:  # everyday wording: "nguồn thu" → "thu ngân sách" (the thesaurus)
+        candidates = candidate_indicators(" ".join(report_terms(topic)), records)[:4]
     if not candidates and records:
         fallback = resolve_indicator(topic, records)
         candidates = [fallback] if fallback else []

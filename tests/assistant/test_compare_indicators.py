@@ -135,3 +135,10 @@ def test_year_named_is_kept_strictly() -> None:
     r = compare("So sánh tỷ lệ hộ nghèo năm 2023", ["A", "B"], never, kind, lambda: table)
     assert [row.get("figure") for row in r.comparison] == [None, "0,9%"]
     assert "phường A không nêu" in r.answer
+
+
+def test_everyday_wording_reaches_the_indicator() -> None:
+    r = compare(
+        "Phường nào có nguồn thu nhiều hơn?", ["Xương Giang", "Ngô Quyền"], never, kind, lambda: TABLE
+    )
+    assert {row["figure"] for row in r.comparison} == {"15.300.000.000đ", "17.384.571.763 đồng"}
