@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     parse_timeout_s: float = Field(
         default=300.0, description="wall-clock budget to read one file (OCR included)"
     )
-    parse_memory_mb: int = Field(default=1024, description="memory of the process reading a PDF/DOCX")
+    parse_memory_mb: int = Field(default=768, description="memory of the process reading a PDF/DOCX")
     parse_isolated: bool = Field(
         default=True, description="read PDF/DOCX in a child process with hard memory/time limits"
     )

@@ -7,8 +7,8 @@ declare 100,000 pages. Every loader gets a :class:`ReadBudget` and calls it as i
   running byte count and stops at the first member over the member count, the XML budget
   or the total budget — before python-docx sees the file, and without holding the output.
 * PDF: the page count declared by the document catalog is checked before any page is
-  parsed; each page's content streams are inflated and counted before the page is parsed
-  (:meth:`ReadBudget.add_inflated`); :meth:`ReadBudget.add_chars` counts the text of
+  parsed; each page's content streams are inflated piece by piece, counted and thrown away
+  before the page is parsed (:func:`count_inflated`, :meth:`ReadBudget.add_inflated`); :meth:`ReadBudget.add_chars` counts the text of
   each page as it is extracted.
 * Every loader: :meth:`ReadBudget.tick` between paragraphs/pages enforces the wall-clock
   budget; ``ingest.sandbox`` adds a hard memory and time limit around PDF/DOCX reading.
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
@@ -46,7 +47,7 @@ class ReadLimits:
     max_pdf_pages: int = 2000
     max_chars: int = 5_000_000
     max_seconds: float = 300.0
-    max_memory_mb: int = 1024
+    max_memory_mb: int = 768
 
     @classmethod
     def from_settings(cls, s: Settings) -> ReadLimits:
@@ -117,6 +118,20 @@ def time_exceeded(source: str, limits: ReadLimits) -> LimitExceeded:
 
 def memory_exceeded(source: str, limits: ReadLimits) -> LimitExceeded:
     return LimitExceeded(source, "bộ nhớ khi đọc", f"quá {limits.max_memory_mb} MB", "BAOCAO_PARSE_MEMORY_MB")
+
+
+def count_inflated(raw: bytes, budget: ReadBudget) -> None:
+    """Inflate a zlib (PDF FlateDecode) stream 256 KB at a time, counting and discarding.
+
+    A corrupt stream ends the count quietly: the parser reports it when it reads the page."""
+    d = zlib.decompressobj()
+    try:
+        piece = d.decompress(raw, _CHUNK)
+        while piece:
+            budget.add_inflated(len(piece))
+            piece = d.decompress(d.unconsumed_tail, _CHUNK)
+    except zlib.error:
+        return
 
 
 def _is_xml(name: str) -> bool:

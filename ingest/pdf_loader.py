@@ -21,7 +21,7 @@ from typing import Any
 
 from ingest import ocr, tables
 from ingest.errors import CorruptPdf, EmptyFile, EncryptedPdf, LimitExceeded, ScannedPdf
-from ingest.limits import ReadBudget, ReadLimits
+from ingest.limits import ReadBudget, ReadLimits, count_inflated
 from ingest.loaders import clean_text
 from ingest.rawdoc import Line, RawDocument
 
@@ -54,18 +54,27 @@ def _declared_pages(pdf: Any) -> int | None:
         return None
 
 
-def _content_bytes(page: Any) -> int:
-    """Size of the page's inflated content streams (pdfminer keeps them for the parse)."""
+def _count_content(page: Any, budget: ReadBudget) -> None:
+    """Count what the page's content streams inflate to, before pdfminer decodes them.
+
+    A stream filtered by FlateDecode alone is inflated piece by piece and thrown away, so a
+    small PDF holding a huge stream is refused without ever holding it; other filters are
+    decoded by pdfminer (which keeps the result for the parse) and counted."""
     from pdfminer.pdftypes import resolve1
 
     contents = resolve1(page.page_obj.attrs.get("Contents"))
     streams = contents if isinstance(contents, list) else [contents]
-    total = 0
     for s in streams:
         s = resolve1(s)
-        if hasattr(s, "get_data"):
-            total += len(s.get_data())
-    return total
+        if not hasattr(s, "get_data"):
+            continue
+        filters = s.get_filters() if hasattr(s, "get_filters") else []
+        names = [getattr(f, "name", f) for f, _ in filters]
+        plain = getattr(s, "decipher", None) is None and getattr(s, "data", None) is None
+        if names in (["FlateDecode"], ["Fl"]) and plain and s.rawdata is not None:
+            count_inflated(s.rawdata, budget)
+        else:
+            budget.add_inflated(len(s.get_data()))
 
 
 def load_pdf(path: Path, data: bytes | None = None, budget: ReadBudget | None = None) -> RawDocument:
@@ -95,7 +104,7 @@ def load_pdf(path: Path, data: bytes | None = None, budget: ReadBudget | None = 
             any_text = False
             state = _TableState()
             for pno, page in enumerate(pdf.pages, start=1):
-                budget.add_inflated(_content_bytes(page))
+                _count_content(page, budget)
                 if (ocr.needs_ocr(page) or ocr.garbled_text_layer(page)) and ocr.available():
                     page_lines = _ocr_lines(raw, pno)
                     if page_lines:

@@ -69,16 +69,22 @@ def lying_zip_docx(path: Path, tmp: Path) -> Path:
     return path
 
 
-def pdf_stream_bomb(path: Path, inflated_mb: int) -> Path:
-    """A one-page PDF whose content stream (FlateDecode) inflates to ``inflated_mb`` MB of spaces."""
+def pdf_stream_bomb(path: Path, inflated_mb: int, twice: bool = False) -> Path:
+    """A one-page PDF whose content stream (FlateDecode) inflates to ``inflated_mb`` MB of spaces.
+
+    ``twice``: the stream is compressed twice (``/Filter [/FlateDecode /FlateDecode]``), so
+    only the PDF parser itself can inflate it."""
     comp = zlib.compressobj(9)
     chunk = b" " * (1024 * 1024)
     body = b"".join(comp.compress(chunk) for _ in range(inflated_mb)) + comp.flush()
+    filt = b"/FlateDecode"
+    if twice:
+        body, filt = zlib.compress(body, 9), b"[/FlateDecode /FlateDecode]"
     objs = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream",
+        b"<< /Length %d /Filter %s >>\nstream\n" % (len(body), filt) + body + b"\nendstream",
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []

@@ -122,16 +122,19 @@ def test_slow_docx_stopped_by_the_time_budget_in_the_child(tmp_path: Path) -> No
 
 
 def test_pdf_stream_bomb_stopped_by_the_memory_limit(tmp_path: Path) -> None:
-    """A 400 KB PDF whose content stream inflates to 400 MB in one call: the child's
-    RLIMIT_AS stops it; the reading process (this one) never holds the data."""
-    f = pdf_stream_bomb(tmp_path / "bom.pdf", 400)
-    assert f.stat().st_size < 1_000_000
+    """A PDF whose doubly compressed content stream inflates to 400 MB in one parser call:
+    the child's RLIMIT_AS stops it; the reading process (this one) never holds the data."""
+    f = pdf_stream_bomb(tmp_path / "bom.pdf", 400, twice=True)
+    assert f.stat().st_size < 100_000
     _refused(f, _settings(tmp_path, parse_memory_mb=300), "BAOCAO_PARSE_MEMORY_MB")
 
 
-def test_pdf_stream_bomb_under_the_memory_limit_is_counted_as_inflated_bytes(tmp_path: Path) -> None:
-    f = pdf_stream_bomb(tmp_path / "bom.pdf", 60)
-    _refused(f, _settings(tmp_path, max_unzipped_mb=50), "BAOCAO_MAX_UNZIPPED_MB")
+@pytest.mark.parametrize("isolated", [True, False], ids=["child", "inline"])
+def test_pdf_stream_bomb_is_counted_while_inflating(tmp_path: Path, isolated: bool) -> None:
+    """A 400 KB PDF whose FlateDecode stream inflates to 400 MB: counted piece by piece and
+    refused before the parser holds it (inline too, where no memory limit would save us)."""
+    f = pdf_stream_bomb(tmp_path / "bom.pdf", 400)
+    _refused(f, _settings(tmp_path, parse_isolated=isolated), "BAOCAO_MAX_UNZIPPED_MB")
 
 
 def test_limits_come_from_settings() -> None:
