@@ -239,3 +239,34 @@ def test_inspect_refuses_links_and_fifos_with_exit_2(
         assert cli.main(["inspect", str(path), "--json"]) == errors.EXIT_INPUT
         cap = capsys.readouterr()
         assert cap.out == "" and why in cap.err and SECRET not in cap.err
+
+
+def test_add_summary_counts_ocr_and_refusal_reasons(
+    tmp_path: Path, fake: FakeIndex, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14 item 7: per file a line (with "· OCR" when pages were recognised), then one
+    summary line: added, unchanged, OCR'd, refused by reason."""
+    import ingest.pipeline as pipeline
+
+    real_parse = pipeline.parse_file
+
+    def parse(path: Path, settings: object, **kw: object) -> object:
+        doc = real_parse(path, settings, **kw)  # type: ignore[arg-type]
+        if path.name.startswith("quet"):
+            doc.metadata.ocr_pages = 2
+        return doc
+
+    monkeypatch.setattr(pipeline, "parse_file", parse)
+    folder = tmp_path / "baocao"
+    folder.mkdir()
+    (folder / "quet.txt").write_text(hoi_phu_report(number="41"), encoding="utf-8")
+    (folder / "tot.txt").write_text(hoi_phu_report(number="42"), encoding="utf-8")
+    (folder / "rong.txt").write_bytes(b"")
+    (folder / "lien_ket.txt").symlink_to(folder / "tot.txt")
+    assert cli.main(["add", str(folder)]) == errors.EXIT_FAILED
+    cap = capsys.readouterr()
+    assert any(ln.startswith("ĐÃ NẠP quet.txt:") and ln.endswith("· OCR") for ln in cap.out.splitlines())
+    assert cap.err.splitlines()[-1] == (
+        "Tổng kết: 2 tệp đã nạp, 0 tệp đã thay, 0 tệp không đổi, 1 tệp nhận dạng chữ (OCR), "
+        "2 tệp bị từ chối (liên kết hoặc tệp đặc biệt: 1, rỗng: 1)."
+    )
