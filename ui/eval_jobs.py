@@ -131,6 +131,23 @@ def questions_from_rows(
     return out, problems
 
 
+_PROBLEM_WORDS = (
+    (r"^line (\d+)", r"dòng \1"),
+    (r"invalid JSON", "không phải JSON hợp lệ"),
+    (r"not valid UTF-8", "không phải UTF-8"),
+    (r"schema error", "sai định dạng"),
+    (r"duplicate id, skipped", "trùng mã, bỏ qua"),
+    (r"error while answering", "lỗi khi trả lời"),
+)
+
+
+def vietnamese_problem(line: str) -> str:
+    """The runner's problem lines (English, for the terminal) in words an official reads."""
+    for pattern, repl in _PROBLEM_WORDS:
+        line = re.sub(pattern, repl, line)
+    return line
+
+
 def read_sheet(name: str, data: bytes) -> tuple[list[EvalQuestion], list[str]]:
     """Questions of an uploaded sheet (.jsonl, .xlsx, .csv) and one problem line per bad row."""
     suffix = Path(name).suffix.lower()
@@ -139,6 +156,7 @@ def read_sheet(name: str, data: bytes) -> tuple[list[EvalQuestion], list[str]]:
             path = Path(tmp) / "questions.jsonl"
             path.write_bytes(data)
             questions, problems = read_questions(path)
+        problems = [vietnamese_problem(p) for p in problems]
     elif suffix in (".xlsx", ".xls", ".csv"):
         try:
             if suffix == ".csv":
@@ -212,7 +230,7 @@ class EvalJob:
                 _Counting(assistant, self), src, workdir / f"{self.job_id}-answers.jsonl", desc="kiem-dinh"
             )
             self.records, self.scored = records, qs
-            self.problems += problems
+            self.problems += [vietnamese_problem(p) for p in problems]
             self.summary = summarise(records, qs)
             self.status = "finished"
         except Exception as exc:

@@ -151,6 +151,13 @@ def test_bad_sheets_are_refused_in_vietnamese(name: str, data: bytes, message: s
         read_sheet(name, data)
 
 
+def test_problem_lines_of_a_jsonl_sheet_are_vietnamese() -> None:
+    good = {"id": "a1", "question": "Thu ngân sách?", "category": "fact_number"}
+    data = ("{không phải json\n" + json.dumps(good, ensure_ascii=False) + "\n").encode()
+    qs, problems = read_sheet("a.jsonl", data)
+    assert len(qs) == 1 and problems and problems[0].startswith("dòng 1: không phải JSON hợp lệ"), problems
+
+
 def test_login_throttle_backs_off_and_resets() -> None:
     t = Throttle(free=3, base=5.0, cap=60.0)
     for _ in range(2):
