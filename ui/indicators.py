@@ -149,7 +149,7 @@ def _draw(frame: pd.DataFrame, label: str) -> None:
 
 
 def _pick(label: str, options: list[str], key: str) -> str:
-    return str(st.selectbox(label, [ALL, *options], key=key))
+    return str(st.selectbox(label, [ALL, *options], key=key, placeholder="Chọn…"))
 
 
 def indicators_page(assistant: Any) -> None:
@@ -197,7 +197,7 @@ def indicators_page(assistant: Any) -> None:
     names = [n for n, _ in Counter(r.indicator for r in recs if r.catalogued).most_common()] or sorted(
         {r.indicator for r in recs}
     )
-    chosen = str(st.selectbox("Chỉ tiêu vẽ biểu đồ", names, key="ind_chart"))
+    chosen = str(st.selectbox("Chỉ tiêu vẽ biểu đồ", names, key="ind_chart", placeholder="Chọn chỉ tiêu…"))
     pts = chart_points(recs, chosen)
     if pts is not None:
         _draw(*pts)
