@@ -37,7 +37,15 @@ class Settings(BaseSettings):
     )
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_batch_size: int = 16
-    embedding_threads: int | None = Field(default=None, description="torch threads; None = library default")
+    embedding_backend: Literal["torch", "onnx"] = Field(
+        default="onnx", description="torch, or onnx (ONNX Runtime; exported once by `make model`)"
+    )
+    embedding_onnx_precision: Literal["int8", "fp32"] = "int8"
+    embedding_threads: int | None = Field(
+        default=None,
+        description="threads per embedding call; None = measured defaults (vectorstore.embeddings)",
+    )
+    embedding_cache: bool = Field(default=True, description="reuse vectors of texts embedded before")
 
     llm_base_url: str | None = None
     llm_model: str | None = None

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.util import REPO_ROOT, bench_settings, load_questions, log, machine, quiet_logs
+from bench.util import REPO_ROOT, bench_settings, load_questions, log, machine, quiet_logs, uses_real_model
 
 DEFAULT_SCALES = "10,100"
 
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--no-server", action="store_true", help="scale runs: no Chroma server")
     ap.add_argument("--no-milvus", action="store_true", help="scale runs: no Milvus Lite")
     ap.add_argument("--no-baseline", action="store_true", help="skip the naive LangChain baseline")
+    ap.add_argument("--no-embed", action="store_true", help="skip torch vs ONNX embedding comparison")
     ap.add_argument(
         "--questions", type=int, default=None, help="dev questions per scale run (default 40; --quick: 8)"
     )
@@ -77,6 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from bench import ingest_bench, query_bench, scale
 
+        if not args.no_embed and uses_real_model(probe):
+            from bench import embed_bench
+
+            res["embed"] = embed_bench.run(
+                tmp / "embed", chunks=100 if args.quick else 500, answers=not args.quick
+            )
         ing = ingest_bench.run(tmp / "ingest", quick=args.quick)
         res["ingest"] = ing.result
 
@@ -126,6 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bench import report
 
     paths = report.write(res, args.out)
+    if res.get("embed"):
+        from bench.embed_bench import markdown as embed_markdown
+
+        for md in (paths["md"], args.out / f"bench-{res['meta']['stamp']}.md"):
+            with open(md, "a", encoding="utf-8") as fh:
+                fh.write("\n" + embed_markdown(res["embed"]))
     for t in res["targets"]:
         log(f"target {t['name']}: {t['value']} ({t['target']}) → {t['status']}")
     log("wrote " + ", ".join(str(p) for p in paths.values()))

@@ -94,17 +94,14 @@ def uses_real_model(settings: Settings) -> bool:
 
 
 def make_embedder(settings: Settings, model_dir: Path | None) -> Any:
-    """The configured embedder; the default model is loaded from an already built ``model_dir``."""
-    from vectorstore.embeddings import SentenceTransformerEmbedder, load_embedder
+    """The configured embedder (backend included), without the embedding cache so that every
+    pass really embeds; the default model is loaded from an already built ``model_dir``."""
+    from vectorstore.embeddings import load_embedder
 
+    uncached = settings.model_copy(update={"embedding_cache": False})
     if settings.embedding_model == DEFAULT_EMBEDDING_MODEL and model_dir is not None:
-        return SentenceTransformerEmbedder(
-            settings.embedding_model,
-            str(model_dir),
-            batch_size=settings.embedding_batch_size,
-            threads=settings.embedding_threads,
-        )
-    return load_embedder(settings)
+        return load_embedder(uncached, location=str(model_dir))
+    return load_embedder(uncached)
 
 
 def load_questions(path: Path = DEV_QUESTIONS) -> list[Any]:

