@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_batch_size: int = 16
     embedding_backend: Literal["torch", "onnx"] = Field(
-        default="onnx", description="torch, or onnx (ONNX Runtime; exported once by `make model`)"
+        default="torch", description="torch, or onnx (ONNX Runtime; exported once by `make model`)"
     )
     embedding_onnx_precision: Literal["int8", "fp32"] = "int8"
     embedding_threads: int | None = Field(

@@ -109,16 +109,14 @@ def test_retrieval_agrees_with_torch(data_dir: Path, torch_emb: Any, sentences: 
     assert same >= 0.9, f"top-1 agreement {same:.2f}"
 
 
-def test_unexportable_model_falls_back_to_torch(
-    data_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_unexportable_model_falls_back_to_torch(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_a: object, **_k: object) -> Path:
         raise onnx_export.OnnxExportError("không xuất được")
 
     monkeypatch.setattr(onnx_export, "ensure_onnx", refuse)
     emb = load_embedder(_settings(data_dir, embedding_cache=False))
     assert isinstance(emb, SentenceTransformerEmbedder)
-    assert "cannot run on ONNX Runtime" in caplog.text
+    assert emb.dimension == 384 and len(emb.embed_query("thu ngân sách")) == 384
 
 
 def _tiny_st_model(path: Path, tokenizer_dir: Path) -> Path:
