@@ -83,6 +83,9 @@ def split_kind(name: str) -> tuple[str, str]:
     for prefix, kind in _KIND_PREFIXES:
         if folded.startswith(prefix):
             return kind, s[len(prefix) :].strip()
+    m = re.match(r"^(tp|tt|p|x)\.\s*", folded)  # "P.Ngô Quyền"
+    if m:
+        return {"tp": "thành phố", "tt": "thị trấn", "p": "phường", "x": "xã"}[m.group(1)], s[m.end() :].strip()
     return "", s
 
 

@@ -141,6 +141,39 @@ _DISTRICT_LEVELS = ("huyện", "quận", "thị xã", "thành phố")
 _CENTRAL_CITIES = {"hà nội", "hồ chí minh", "hải phòng", "đà nẵng", "cần thơ", "huế"}
 
 
+# Names of specialised bodies as Nghị định 30 style writes them (the sở of a province and
+# the phòng of a district, before and after 2025): OCR's damaged tone marks ("SỞ Y TẺ",
+# "TRUYÈN THÔNG") are put right by matching a name without its tone marks.
+_BODY_NAMES = (
+    "Tài chính",
+    "Xây dựng",
+    "Nội vụ",
+    "Tư pháp",
+    "Y tế",
+    "Giáo dục và Đào tạo",
+    "Công Thương",
+    "Nông nghiệp và Môi trường",
+    "Nông nghiệp và Phát triển nông thôn",
+    "Tài nguyên và Môi trường",
+    "Khoa học và Công nghệ",
+    "Văn hóa, Thể thao và Du lịch",
+    "Văn hóa và Thể thao",
+    "Du lịch",
+    "Dân tộc và Tôn giáo",
+    "Ngoại vụ",
+    "Kế hoạch và Đầu tư",
+    "Thông tin và Truyền thông",
+    "Lao động - Thương binh và Xã hội",
+    "Giao thông vận tải",
+    "Tài chính - Kế hoạch",
+    "Kinh tế",
+    "Kinh tế, Hạ tầng và Đô thị",
+    "Quản lý đô thị",
+    "Văn hóa - Xã hội",
+    "Văn hóa và Thông tin",
+)
+
+
 @dataclass
 class Letterhead:
     issuer: str = ""  # the issuing body, "Sở Tài chính" / "Ủy ban nhân dân xã Hàm Tân"
@@ -391,6 +424,23 @@ def _is_generic(words: list[str]) -> bool:
     return text.startswith(("UBND", "HĐND", *_GENERIC_HEADS))
 
 
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold(text).lower())
+
+
+def _known_body(name: str) -> str:
+    """ "Sở Y tẻ" → "Sở Y tế" when the field matches a known body name without tone marks."""
+    words = name.split()
+    for n in (2, 1):  # "Trung tâm …", "Sở …"
+        head, field = " ".join(words[:n]), " ".join(words[n:])
+        if not field or not any(head.upper() == h for h in _BODY_HEADS):
+            continue
+        for known in _BODY_NAMES:
+            if _squash(known) == _squash(field):
+                return f"{head[:1]}{head[1:].lower()} {known}"
+    return ""
+
+
 def _display(unit: str) -> tuple[str, str, str]:
     """A letterhead body → (its name as displayed, area level, area name); the area name
     spelled as the official lists write it when OCR damaged it."""
@@ -398,7 +448,7 @@ def _display(unit: str) -> tuple[str, str, str]:
     head, (kind, area) = _split_area(unit)
     area = re.sub(r"[^\wÀ-ỹ\s-]", " ", area).strip() if area else ""
     if head is None or not area:
-        return sentence_case(unit), "", ""
+        return _known_body(unit) or sentence_case(unit), "", ""
     name = canonical_name(kind, area) or " ".join(w[:1] + w[1:].lower() for w in area.split())
     body = _title_body(head.split()) if head else ""
     return " ".join(x for x in (body, kind, name) if x), kind, name

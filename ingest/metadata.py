@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from baocao.vntext import fold
 from ingest import letterhead
+from ingest.admin_units import split_kind
 from ingest.rawdoc import Block, Section
 from ingest.structure import LETTER, PART, ROMAN
 
@@ -142,18 +143,10 @@ def find_ward(blocks: list[Block]) -> tuple[str, str, list[str]]:
 
 
 def parse_ward_override(value: str, candidates: list[str], default_kind: str) -> tuple[str, str]:
-    """ "xã Đức Giang", "Hội Phú", "phuong Xuong Giang", "P. Ngô Quyền" → (kind, name)."""
+    """ "xã Đức Giang", "Hội Phú", "phuong Xuong Giang", "P. Ngô Quyền", "tỉnh Gia Lai",
+    "thị xã Bỉm Sơn" → (kind, name)."""
     s = re.sub(r"\s+", " ", value).strip()
-    kind = ""
-    folded = fold(s).lower()
-    for prefix, k in (("thi tran ", "thị trấn"), ("phuong ", "phường"), ("xa ", "xã")):
-        if folded.startswith(prefix):
-            kind, s = k, s[len(prefix) :].strip()
-            break
-    else:
-        m = re.match(r"^(tt|p|x)\.\s*", folded)
-        if m:
-            kind, s = _KIND_ABBR[m.group(1)], s[m.end() :].strip()
+    kind, s = split_kind(s)
     name = title_case(s)
     for cand in candidates:  # restore diacritics from the document when the user typed none
         if fold(cand).lower() == fold(name).lower():

@@ -90,7 +90,17 @@ def clean_ocr(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\f", "\n")
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r"[|]\s*$", "", text, flags=re.MULTILINE)  # table rules read as "|"
+    text = "\n".join(ln for ln in text.split("\n") if not _speck(ln))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _speck(line: str) -> bool:
+    """A line of specks read from dirt, stamps or signatures ("^ é€", "| E Jy")."""
+    s = line.strip()
+    if not s or re.search(r"\d{2,}|^\d+[.)]?$|^[a-zđ]\)", s):
+        return False  # a figure, a list marker
+    words = [w for w in re.findall(r"[^\W\d_]+", s) if len(w) >= 2]
+    return not words or (len(s) <= 8 and not any(w[:1].isupper() or len(w) >= 3 for w in words))
 
 
 def page_text(pdf_bytes: bytes, index: int) -> str:
