@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import gzip
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,7 +86,8 @@ def split_kind(name: str) -> tuple[str, str]:
             return kind, s[len(prefix) :].strip()
     m = re.match(r"^(tp|tt|p|x)\.\s*", folded)  # "P.Ngô Quyền"
     if m:
-        return {"tp": "thành phố", "tt": "thị trấn", "p": "phường", "x": "xã"}[m.group(1)], s[m.end() :].strip()
+        rest = s[m.end() :].strip()
+        return {"tp": "thành phố", "tt": "thị trấn", "p": "phường", "x": "xã"}[m.group(1)], rest
     return "", s
 
 
@@ -146,10 +148,13 @@ def predecessors(name: str, kind: str | None = None, province: str | None = None
     ]
 
 
-def resolve_area(name: str, kind: str | None = None, province: str | None = None) -> list[str]:
+def resolve_area(
+    name: str, kind: str | None = None, province: str | None = None, known: Iterable[str] | None = None
+) -> list[str]:
     """Every name the area may carry in reports, before and after the 2025 reorganisation:
     the name itself first, then the old units merged into it (when it is a new unit) and
-    the new unit(s) it now belongs to (when it is an old one). Bare names, no kind word."""
+    the new unit(s) it now belongs to (when it is an old one). Bare names, no kind word.
+    ``known``: keep only the related names found there (e.g. the wards of the index)."""
     k, bare = split_kind(name)
     out: list[str] = [bare]
     for ln in predecessors(name, kind, province):
@@ -160,7 +165,11 @@ def resolve_area(name: str, kind: str | None = None, province: str | None = None
         if ln.old_kind in _PROVINCE_KINDS and (kind or k) not in _PROVINCE_KINDS:
             continue
         out.append(ln.new_name)
-    return list(dict.fromkeys(out))
+    names = list(dict.fromkeys(out))
+    if known is not None:
+        keys = {_key(k) for k in known}
+        names = [names[0], *(n for n in names[1:] if _key(n) in keys)]
+    return names
 
 
 def now_part_of(name: str, kind: str | None = None, province: str | None = None) -> str:

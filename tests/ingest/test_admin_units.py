@@ -40,3 +40,11 @@ def test_unknown_or_unchanged_names() -> None:
     assert successors("Không Có Tên Này") == []
     assert now_part_of("Không Có Tên Này") == ""
     assert split_kind("P. Ngô Quyền") == ("phường", "Ngô Quyền")
+
+
+def test_known_names_keep_only_the_indexed_ones() -> None:
+    assert resolve_area("phường Bắc Giang", known=["Xương Giang", "Ngô Quyền", "Hội Phú"]) == [
+        "Bắc Giang",
+        "Ngô Quyền",
+        "Xương Giang",
+    ]
