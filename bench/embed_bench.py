@@ -155,8 +155,8 @@ def _dense(embedder: Any, chunks: list[Any], mat: np.ndarray, questions: Sequenc
     return {
         "questions": len(questions),
         "with_evidence": len(ranks),
-        "hit@1": round(hit_at(ranks, 1), 4),
-        "hit@5": round(hit_at(ranks, 5), 4),
+        "hit@1": round(hit_at(ranks, 1), 4) if ranks else None,  # None: no question with evidence
+        "hit@5": round(hit_at(ranks, 5), 4) if ranks else None,
         "query_ms": stats(ms),
         "top1": top1,
     }
