@@ -177,7 +177,12 @@ def _answers(spec: dict[str, Any], embedder: Any, files: Sequence[Path]) -> dict
     assistant = Assistant(settings, index=index, use_llm=False)
     out: dict[str, Any] = {}
     for path in files:
-        recs, qs, _ = run_questions(assistant, path, Path(spec["work"]) / f"{path.stem}.out.jsonl", path.stem)
+        recs, qs, problems = run_questions(
+            assistant, path, Path(spec["work"]) / f"{path.stem}.out.jsonl", path.stem
+        )
+        if not recs:
+            out[path.stem] = {"questions": 0, "problems": problems[:3]}
+            continue
         s = summarise(recs, qs)["overall"]
         keys = ("questions", "accuracy", "accuracy_all", "hit@1", "hit@5", "latency_p50_ms")
         out[path.stem] = {k: s.get(k) for k in keys}
