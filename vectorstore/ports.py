@@ -8,7 +8,8 @@
   recovery, versions, the writer lock) lives in ``Index``, once; an engine only stores
   and searches, and keeps its own metadata encoding (flattening) to itself.
 * ``TermStats`` — document frequencies the answerer weighs question words with.
-* ``Retriever`` / ``Generator`` — the assistant's two halves.
+* ``DocumentHook`` — derived per-document data written in the document's write step.
+(The assistant's own two halves, ``Retriever`` and ``Generator``, are in ``assistant/ports.py``.)
 
 The records crossing these seams (``StoredChunk``, ``AddResult``) are plain typed values:
 nothing outside an engine sees how it encodes metadata.
@@ -18,12 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from ingest.models import Chunk, DocumentMeta, ParsedDocument
-
-if TYPE_CHECKING:
-    from assistant.types import AnswerRecord, Passage
 
 
 @dataclass
@@ -238,19 +236,3 @@ class ChunkStore(Protocol):
     def iter_chunks(self, doc_ids: list[str], page: int = 2000) -> Iterator[StoredChunk]: ...
 
     def term_stats(self) -> TermStats: ...
-
-
-class Retriever(Protocol):
-    """Question → ranked passages, with the request's own timings (never stored on the retriever)."""
-
-    def retrieve(
-        self, query: str, filters: Any = None, k: int | None = None
-    ) -> tuple[list[Passage], dict[str, float]]: ...
-
-
-class Generator(Protocol):
-    """Writes an answer over retrieved passages; yields text pieces, then the final record."""
-
-    def stream(
-        self, question: str, passages: list[Passage], fallback: AnswerRecord
-    ) -> Iterator[str | AnswerRecord]: ...

@@ -53,3 +53,12 @@ def test_the_cli_gets_its_store_from_the_service(
     store = cli.STORE_FACTORY(load_settings())
     assert isinstance(store, IngestService)
     store.close()
+
+
+def test_the_assistant_halves_fit_their_ports() -> None:
+    from assistant.llm import LLMAnswerer
+    from assistant.ports import Generator, Retriever
+    from assistant.retrieval import HybridRetriever
+
+    assert isinstance(HybridRetriever(index=None), Retriever)
+    assert issubclass(LLMAnswerer, Generator)
