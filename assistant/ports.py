@@ -1,7 +1,8 @@
 """The assistant's two halves as ``typing.Protocol``s (the store's ports: ``vectorstore/ports.py``).
 
-* ``Retriever`` — question → ranked passages, with this request's timings returned beside them
-  (never kept on the retriever, which every UI session shares): ``HybridRetriever``.
+* ``Retriever`` — question → a ``Retrieval`` (ranked passages, the query vector, sentence ranks and
+  this request's timings — returned, never kept on the retriever every UI session shares):
+  ``HybridRetriever``.
 * ``Generator`` — writes an answer over the passages, yielding text pieces then the final record;
   ``fallback`` is the grounded answer it must return when it cannot do better: ``LLMAnswerer``.
 """
@@ -9,16 +10,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from assistant.types import AnswerRecord, Passage
+
+if TYPE_CHECKING:
+    from assistant.retrieval import Retrieval
 
 
 @runtime_checkable
 class Retriever(Protocol):
-    def retrieve(
-        self, query: str, filters: Any = None, k: int | None = None
-    ) -> tuple[list[Passage], dict[str, float]]: ...
+    def retrieve(self, query: str, filters: Any = None, k: int | None = None) -> Retrieval: ...
 
 
 @runtime_checkable

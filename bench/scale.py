@@ -8,7 +8,7 @@ server (``chroma run``) is started before the build and stopped after the querie
   ``Index.add_document`` (recover → chunk upserts → document record = commit
   marker), with a stub embedder that hands back the stored sample vectors (+ tiny
   noise) instead of re-embedding chunks, and a cheap deterministic (hash) embedder for
-  the sentence units (stored as the product stores them; answers do not read them yet);
+  the sentence units (stored as the product stores them; their similarities carry no meaning);
   then ``refresh_lexical()``;
 * query: a fresh app process opens the index, loads the real model, and asks a
   fixed sample of dev questions, each rewritten to a ward of the synthetic corpus
