@@ -45,10 +45,12 @@ VARIANTS = {
 }
 HELDOUT_DIR = REPO_ROOT / "eval" / "data" / "heldout"
 DEV = REPO_ROOT / "eval" / "data" / "dev.jsonl"
+TRAIN = REPO_ROOT / "eval" / "data" / "train.jsonl"
 
 
 def question_files() -> list[Path]:
-    return [DEV, *sorted(HELDOUT_DIR.glob("*.jsonl"))]
+    """The development questions (dev.jsonl, or train.jsonl since the split) + every held-out set."""
+    return [p for p in (DEV, TRAIN) if p.is_file()][:1] + sorted(HELDOUT_DIR.glob("*.jsonl"))
 
 
 def _settings(data_dir: Path, models_dir: Path, variant: str, **extra: Any) -> Any:
@@ -242,7 +244,7 @@ def threads_worker(spec: dict[str, Any]) -> dict[str, Any]:
 def _dev_questions() -> list[Any]:
     from bench.util import load_questions
 
-    return load_questions(DEV)
+    return load_questions(question_files()[0])
 
 
 # ----------------------------------------------------------------------------------- parent
