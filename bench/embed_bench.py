@@ -307,10 +307,10 @@ def run(
         }
         if "answers" in row:
             row["vs_torch"]["accuracy_delta_points"] = {
-                k: round(
-                    100 * ((row["answers"][k]["accuracy"] or 0) - (ref["answers"][k]["accuracy"] or 0)), 2
-                )
+                k: round(100 * (row["answers"][k]["accuracy"] - ref["answers"][k]["accuracy"]), 2)
                 for k in row["answers"]
+                if row["answers"][k].get("accuracy") is not None
+                and (ref["answers"].get(k) or {}).get("accuracy") is not None
             }
     for row in rows.values():  # keep the report readable
         for d in row.get("dense", {}).values():
