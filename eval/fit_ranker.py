@@ -77,7 +77,7 @@ def _index(reports: Path, data_dir: Path) -> Any:
     emb = index.embedder
     original = emb.embed_query
     cached = lru_cache(maxsize=None)(lambda t: tuple(original(t)))
-    emb.embed_query = lambda t: list(cached(t))  # type: ignore[method-assign]
+    emb.embed_query = lambda text: list(cached(text))  # type: ignore[method-assign]
     return settings, index
 
 

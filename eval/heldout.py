@@ -107,7 +107,7 @@ def run_set(name: str, work: Path) -> dict[str, Any]:
     from eval.runner import run_questions
 
     hs = heldout_set(name)
-    settings, index = build_index(hs, work / f"index-{hs.reports.name}")
+    settings, index = build_index(hs, work / ("index-new" if name == "newreports" else "index-samples"))
     asst = Assistant(settings, index=index, use_llm=False)
     asst.answer_threshold = 0.0
     records, questions, problems = run_questions(asst, hs.questions, work / f"{name}.jsonl", desc=name)
