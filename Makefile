@@ -63,6 +63,7 @@ test-unit: $(STAMP)
 
 eval: model
 	$(BIN)/python -m eval compare --questions eval/data/train.jsonl
+	$(BIN)/python -m eval heldout
 
 bench: model
 	$(BIN)/python -m bench

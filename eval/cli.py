@@ -263,18 +263,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_heldout(args: argparse.Namespace) -> int:
-    from eval.heldout import main as heldout_main
-
-    return heldout_main(list(args.rest))
+    return cmd_heldout_or_fit("heldout", list(args.rest))
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    return cmd_heldout_or_fit("fit", list(args.rest))
+
+
+def cmd_heldout_or_fit(name: str, rest: list[str]) -> int:
+    if name == "heldout":
+        from eval.heldout import main as heldout_main
+
+        return heldout_main(rest)
     from eval.fit_ranker import main as fit_main
 
-    return fit_main(list(args.rest))
+    return fit_main(rest)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("heldout", "fit"):  # their own options (argparse REMAINDER drops "--x")
+        return cmd_heldout_or_fit(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -23,11 +23,17 @@ from vectorstore.index import Index
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # set -> metric -> (comparison, floor)
+# measured 2026-12-01: paraphrase 0.206 / 0.687, close 0.799 / 0.088 / 0.600, followup 0.651,
+# new reports 0.768 / 0.100 (accuracy_all / false refusals / refusal recall)
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
-    "paraphrase": {"accuracy_all": (">=", 0.0), "false_refusal_rate": ("<=", 1.0)},
-    "close": {"accuracy_all": (">=", 0.0), "false_refusal_rate": ("<=", 1.0)},
-    "followup": {"accuracy_all": (">=", 0.0)},
-    "newreports": {"accuracy_all": (">=", 0.0)},
+    "paraphrase": {"accuracy_all": (">=", 0.16), "false_refusal_rate": ("<=", 0.75)},
+    "close": {
+        "accuracy_all": (">=", 0.75),
+        "false_refusal_rate": ("<=", 0.13),
+        "refusal_recall": (">=", 0.50),
+    },
+    "followup": {"accuracy_all": (">=", 0.58)},
+    "newreports": {"accuracy_all": (">=", 0.70), "false_refusal_rate": ("<=", 0.16)},
 }
 
 
