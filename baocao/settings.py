@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 60.0
 
     admin_password: SecretStr | None = None
+    admin_free_attempts: int = Field(default=3, ge=1, description="failed logins in a row before waits start")
 
     collection: str = "baocao"
     max_file_mb: float = Field(default=50.0, description="files larger than this are refused")

@@ -107,7 +107,7 @@ class Throttle:
 
 @st.cache_resource(show_spinner=False)
 def _throttle(fingerprint: str) -> Throttle:
-    return Throttle()
+    return Throttle(free=get_settings().admin_free_attempts)
 
 
 def login_throttle() -> Throttle:
