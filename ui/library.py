@@ -76,9 +76,12 @@ def ingest_upload(
     assistant: Assistant, settings: Settings, name: str, data: bytes, ward: str | None
 ) -> FileResult:
     """Parse one uploaded file and add it to the index (nothing changes on error)."""
-    from ingest.errors import FileTooLarge, IngestError, NoWardFound
+    from ingest.errors import FileTooLarge, IngestError, NoWardFound, UnsupportedFormat
+    from ingest.loaders import SUPPORTED_EXTENSIONS
 
     name = _safe_name(name)
+    if Path(name).suffix.lower() not in SUPPORTED_EXTENSIONS:  # refused before the store is touched
+        return FileResult(name, "Lỗi: " + UnsupportedFormat(name, SUPPORTED_EXTENSIONS).message_vi, False)
     size_mb = len(data) / (1024 * 1024)
     if size_mb > settings.max_file_mb:
         return FileResult(name, "Lỗi: " + FileTooLarge(name, size_mb, settings.max_file_mb).message_vi, False)

@@ -264,7 +264,11 @@ def _upload(at: Any, name: str, data: bytes, ward: str = "") -> Any:
 
 
 def _docs_shown(at: Any) -> list[str]:
-    return list(at.dataframe[0].value["Tệp"])
+    """The reports the app's store holds (the library page shows cards, not a table)."""
+    from baocao.settings import load_settings  # the app's BAOCAO_DATA_DIR, set by the fixture
+    from vectorstore.index import Index
+
+    return sorted(d.source for d in Index(load_settings()).list_documents())
 
 
 def _plain(md: str) -> str:
