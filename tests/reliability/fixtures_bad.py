@@ -382,11 +382,18 @@ def texts(node: Any) -> list[str]:
     """Every piece of text shown under ``node`` (markdown, captions, alerts, labels)."""
     out = []
     for el in walk(node):
+        if getattr(el, "type", "") == "html":
+            continue  # the page's own fixed chrome (ui/page.py), checked by html_bodies()
         for attr in ("value", "label", "body"):
             v = getattr(el, attr, None)
             if isinstance(v, str):
                 out.append(v)
     return out
+
+
+def html_bodies(node: Any) -> list[str]:
+    """The bodies of the ``st.html`` elements (only fixed page chrome may be there)."""
+    return [str(getattr(el, "body", "") or "") for el in walk(node) if getattr(el, "type", "") == "html"]
 
 
 def build_index(data_dir: Path, files: list[str]) -> Path:
