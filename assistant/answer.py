@@ -196,6 +196,7 @@ class Signals:
     query_vector: list[float] | None = None
     unit_vectors: dict[str, list[tuple[str, list[float]]]] = field(default_factory=dict)
     unit_ranks: dict[tuple[str, str], int] = field(default_factory=dict)
+    model: str = ""  # the embedding model that produced the vectors
 
 
 def score_sentences(
@@ -206,7 +207,7 @@ def score_sentences(
     ranker: Ranker | None = None,
 ) -> list[Pick]:
     signals = signals or Signals()
-    ranker = ranker or load_ranker()
+    ranker = (ranker or load_ranker()).for_model(signals.model)
     picks: list[Pick] = []
     asked_units = question_units(info)
     subject = rate_subject(info)
@@ -362,10 +363,11 @@ def compose(
     passages: list[Passage],
     weights: TermWeights | None = None,
     threshold: float | None = None,
+    model: str = "",
 ) -> AnswerRecord | None:
     """Answer from the best sentences, or None when the best is not likely enough to hold
     the answer (the ranker's probability below its threshold chosen on ``train``)."""
-    ranker = load_ranker()
+    ranker = load_ranker().for_model(model)
     threshold = ranker.threshold if threshold is None else threshold
     if not picks or picks[0].score < threshold or picks[0].score <= 0.0:
         return None

@@ -57,6 +57,8 @@ RELATIVE_FEATURES: tuple[str, ...] = (
     "cov_max",
 )
 FEATURES: tuple[str, ...] = BASE_FEATURES + RELATIVE_FEATURES
+# Signals whose scale belongs to the embedding model the ranker was fitted with.
+DENSE_FEATURES = frozenset({"dense", "dense_unacc", "unit_hit", "dense_gap", "dense_top"})
 
 
 def add_relative(feats: list[dict[str, float]]) -> None:
@@ -83,8 +85,18 @@ class Ranker:
     threshold: float = 0.5
     features: tuple[str, ...] = FEATURES
     fusion: dict[str, float] = field(default_factory=dict)
+    embedding_model: str = ""
+    lexical_only: Ranker | None = None
+
+    def for_model(self, model: str) -> Ranker:
+        """The ranker to use with vectors of ``model``: another embedding model's similarities
+        are on another scale, so the model fitted without the dense signals is used."""
+        if model and self.embedding_model and model != self.embedding_model and self.lexical_only:
+            return self.lexical_only
+        return self
 
     def probability(self, feats: dict[str, float]) -> float:
+        """P(candidate holds the answer)."""
         z = self.intercept
         for name, c, m, s in zip(self.features, self.coef, self.mean, self.scale, strict=True):
             z += c * (feats.get(name, 0.0) - m) / (s or 1.0)
@@ -98,12 +110,18 @@ def load_ranker(path: Path = RANKER_PATH) -> Ranker:
             f"{path} is missing: fit it with `python -m eval.fit_ranker` (uses eval/data/train.jsonl)"
         )
     d = json.loads(path.read_text(encoding="utf-8"))
+    return _ranker(d)
+
+
+def _ranker(d: dict[str, object]) -> Ranker:
     return Ranker(
-        coef=list(d["coef"]),
-        intercept=float(d["intercept"]),
-        mean=list(d["mean"]),
-        scale=list(d["scale"]),
-        threshold=float(d["threshold"]),
-        features=tuple(d["features"]),
-        fusion=dict(d.get("fusion", {})),
+        coef=list(d["coef"]),  # type: ignore[call-overload]
+        intercept=float(d["intercept"]),  # type: ignore[arg-type]
+        mean=list(d["mean"]),  # type: ignore[call-overload]
+        scale=list(d["scale"]),  # type: ignore[call-overload]
+        threshold=float(d["threshold"]),  # type: ignore[arg-type]
+        features=tuple(d["features"]),  # type: ignore[arg-type]
+        fusion=dict(d.get("fusion") or {}),  # type: ignore[call-overload]
+        embedding_model=str(d.get("embedding_model", "")),
+        lexical_only=_ranker(d["lexical_only"]) if d.get("lexical_only") else None,  # type: ignore[arg-type]
     )

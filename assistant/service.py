@@ -261,6 +261,7 @@ class Assistant:
             if found.query_vector is not None
             else {},
             unit_ranks=found.unit_ranks,
+            model=self.index.model_name,
         )
         rec = self._extract(info, passages, signals)
         timings["answer_ms"] = (time.perf_counter() - t0) * 1000
@@ -289,7 +290,7 @@ class Assistant:
             self._continue_list(picks[0], passages)
         if info.wants_summary and picks and picks[0].score >= (self.answer_threshold or 0.0):
             return self._summary(info, picks[0], passages)
-        rec = compose(info, picks, passages, weights, self.answer_threshold)
+        rec = compose(info, picks, passages, weights, self.answer_threshold, self.index.model_name)
         if rec is None:
             return refusal(info, self.coverage_text(), passages)
         return rec

@@ -184,6 +184,41 @@ def risk_coverage(outs: list[tuple[float, str]], thresholds: list[float]) -> lis
     return table
 
 
+def _lexical_only(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The same fit without the dense signals: used when the index was built with another
+    embedding model than the one fitted on (its similarities are on another scale)."""
+    from assistant.ranker import DENSE_FEATURES
+
+    keep = [i for i, f in enumerate(FEATURES) if f not in DENSE_FEATURES]
+    sub = [{**r, "X": [[x[i] for i in keep] for x in r["X"]]} for r in rows]
+    folds = np.arange(len(sub)) % 5
+    cv: list[np.ndarray] = [np.zeros(0)] * len(sub)
+    for f in range(5):
+        tr = [r for i, r in enumerate(sub) if folds[i] != f]
+        m, mu, sc = _fit(
+            np.array([x for r in tr for x in r["X"]], dtype=float),
+            np.array([v for r in tr for v in r["y"]], dtype=int),
+            np.array([r["w"] for r in tr for _ in r["y"]], dtype=float),
+        )
+        for i, r in enumerate(sub):
+            if folds[i] == f and r["X"]:
+                cv[i] = m.predict_proba((np.array(r["X"]) - mu) / sc)[:, 1]
+    table = risk_coverage(outcomes(sub, cv), [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)])
+    best = min(table, key=lambda r: (r["cost"], -r["accuracy"]))
+    X = np.array([x for r in sub for x in r["X"]], dtype=float)
+    y = np.array([v for r in sub for v in r["y"]], dtype=int)
+    w = np.array([r["w"] for r in sub for _ in r["y"]], dtype=float)
+    model, mean, scale = _fit(X, y, w)
+    return {
+        "features": [FEATURES[i] for i in keep],
+        "coef": [round(float(c), 6) for c in model.coef_[0]],
+        "intercept": round(float(model.intercept_[0]), 6),
+        "mean": [round(float(v), 6) for v in mean],
+        "scale": [round(float(v), 6) for v in scale],
+        "threshold": best["threshold"],
+    }
+
+
 def _collect_all(
     asst: Any, sets: list[list[Any]], fusion: dict[str, float] | None = None
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
@@ -274,11 +309,13 @@ def main(argv: list[str] | None = None) -> int:
         "scale": [round(float(v), 6) for v in scale],
         "threshold": best["threshold"],
         "fusion": fusion,
+        "embedding_model": settings.embedding_model,
         "fitted_on": [p.name for p in args.questions],
         "train_questions": len(rows),
         "train_candidates": len(y),
         "cv_risk_coverage": table,
     }
+    out["lexical_only"] = _lexical_only(rows)
     args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     ranker_mod.load_ranker.cache_clear()
     print(
