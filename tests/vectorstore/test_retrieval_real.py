@@ -28,10 +28,14 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def retriever(sample_index):  # type: ignore[no-untyped-def]
+    from assistant.ranker import load_ranker
     from assistant.retrieval import HybridRetriever
 
     _settings, index = sample_index
-    return HybridRetriever(index=index, mode="hybrid", k=5)
+    r = HybridRetriever(index=index, mode="hybrid", k=5)
+    for name, value in load_ranker().fusion.items():  # the fusion weights the product uses
+        setattr(r, name, value)
+    return r
 
 
 @pytest.mark.parametrize(("question", "evidence"), CASES, ids=[c[0][:40] for c in CASES])
