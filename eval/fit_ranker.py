@@ -184,6 +184,31 @@ def risk_coverage(outs: list[tuple[float, str]], thresholds: list[float]) -> lis
     return table
 
 
+def _matrices(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    X = np.array([x for r in rows for x in r["X"]], dtype=float)
+    y = np.array([v for r in rows for v in r["y"]], dtype=int)
+    w = np.array([r["w"] for r in rows for _ in r["y"]], dtype=float)
+    return X, y, w
+
+
+def fit_with_threshold(
+    rows: list[dict[str, Any]],
+) -> tuple[Any, np.ndarray, np.ndarray, list[dict[str, float]], dict[str, float]]:
+    """The model fitted on every row, and the refusal threshold chosen on 5-fold
+    cross-validated probabilities (folds by question): model, mean, scale, table, best row."""
+    folds = np.arange(len(rows)) % 5
+    cv_probs: list[np.ndarray] = [np.zeros(0)] * len(rows)
+    for f in range(5):
+        m, mu, sc = _fit(*_matrices([r for i, r in enumerate(rows) if folds[i] != f]))
+        for i, r in enumerate(rows):
+            if folds[i] == f and r["X"]:
+                cv_probs[i] = m.predict_proba((np.array(r["X"]) - mu) / sc)[:, 1]
+    table = risk_coverage(outcomes(rows, cv_probs), [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)])
+    best = min(table, key=lambda r: (r["cost"], -r["accuracy"]))
+    model, mean, scale = _fit(*_matrices(rows))
+    return model, mean, scale, table, best
+
+
 def _lexical_only(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The same fit without the dense signals: used when the index was built with another
     embedding model than the one fitted on (its similarities are on another scale)."""
@@ -191,24 +216,7 @@ def _lexical_only(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     keep = [i for i, f in enumerate(FEATURES) if f not in DENSE_FEATURES]
     sub = [{**r, "X": [[x[i] for i in keep] for x in r["X"]]} for r in rows]
-    folds = np.arange(len(sub)) % 5
-    cv: list[np.ndarray] = [np.zeros(0)] * len(sub)
-    for f in range(5):
-        tr = [r for i, r in enumerate(sub) if folds[i] != f]
-        m, mu, sc = _fit(
-            np.array([x for r in tr for x in r["X"]], dtype=float),
-            np.array([v for r in tr for v in r["y"]], dtype=int),
-            np.array([r["w"] for r in tr for _ in r["y"]], dtype=float),
-        )
-        for i, r in enumerate(sub):
-            if folds[i] == f and r["X"]:
-                cv[i] = m.predict_proba((np.array(r["X"]) - mu) / sc)[:, 1]
-    table = risk_coverage(outcomes(sub, cv), [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)])
-    best = min(table, key=lambda r: (r["cost"], -r["accuracy"]))
-    X = np.array([x for r in sub for x in r["X"]], dtype=float)
-    y = np.array([v for r in sub for v in r["y"]], dtype=int)
-    w = np.array([r["w"] for r in sub for _ in r["y"]], dtype=float)
-    model, mean, scale = _fit(X, y, w)
+    model, mean, scale, _table, best = fit_with_threshold(sub)
     return {
         "features": [FEATURES[i] for i in keep],
         "coef": [round(float(c), 6) for c in model.coef_[0]],
@@ -281,26 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         add_relative(feats)
         r["X"] = [[f.get(name, 0.0) for name in FEATURES] for f in feats]
 
-    X = np.array([x for r in rows for x in r["X"]], dtype=float)
-    y = np.array([v for r in rows for v in r["y"]], dtype=int)
-    w = np.array([r["w"] for r in rows for _ in r["y"]], dtype=float)
-    # 5-fold cross-validated probabilities, folds by question
-    folds = np.arange(len(rows)) % 5
-    cv_probs: list[np.ndarray] = [np.zeros(0)] * len(rows)
-    for f in range(5):
-        tr = [r for i, r in enumerate(rows) if folds[i] != f]
-        Xt = np.array([x for r in tr for x in r["X"]], dtype=float)
-        yt = np.array([v for r in tr for v in r["y"]], dtype=int)
-        wt = np.array([r["w"] for r in tr for _ in r["y"]], dtype=float)
-        m, mu, sc = _fit(Xt, yt, wt)
-        for i, r in enumerate(rows):
-            if folds[i] == f:
-                cv_probs[i] = m.predict_proba((np.array(r["X"]) - mu) / sc)[:, 1] if r["X"] else np.zeros(0)
-    outs = outcomes(rows, cv_probs)
-    grid = [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)]
-    table = risk_coverage(outs, grid)
-    best = min(table, key=lambda r: (r["cost"], -r["accuracy"]))
-    model, mean, scale = _fit(X, y, w)
+    model, mean, scale, table, best = fit_with_threshold(rows)
     out = {
         "features": list(FEATURES),
         "coef": [round(float(c), 6) for c in model.coef_[0]],
@@ -312,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         "embedding_model": settings.embedding_model,
         "fitted_on": [p.name for p in args.questions],
         "train_questions": len(rows),
-        "train_candidates": len(y),
+        "train_candidates": sum(len(r["y"]) for r in rows),
         "cv_risk_coverage": table,
     }
     out["lexical_only"] = _lexical_only(rows)
