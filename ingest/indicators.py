@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +34,8 @@ from ingest.sentences import split_sentences as _split
 def _fingerprint() -> str:
     """Changes with the extraction code or data: stored records are then rebuilt."""
     h = hashlib.sha256()
-    for f in sorted([Path(__file__), Path(numbers.__file__), *DATA.glob("*.tsv")]):
+    code = [Path(__file__), Path(numbers.__file__), Path(numbers.__file__).with_name("figure_model.py")]
+    for f in sorted([*code, *DATA.glob("*.tsv"), *DATA.glob("*.json")]):
         h.update(f.read_bytes())
     return "indicators-" + h.hexdigest()[:12]
 
@@ -492,9 +493,11 @@ def _share_predicate(sentence: str, figs: list[Figure], nouns: list[str]) -> Non
             nouns[i] = f"{nouns[i]} {pred}"
 
 
-def extract_sentence(sentence: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, object]]]:
+def extract_sentence(
+    sentence: str, ctx: _Ctx, min_score: float | None = None
+) -> list[tuple[Figure, dict[str, object]]]:
     out: list[tuple[Figure, dict[str, object]]] = []
-    figs = find_figures(sentence)
+    figs = find_figures(sentence, min_score)
     prev_indicator: str | None = None
     prev_phrase = ""
     prev_end = 0
@@ -576,17 +579,23 @@ def _ctx(meta: DocumentMeta, heading_path: list[str]) -> _Ctx:
     return _Ctx(meta.ward, list(meta.years), plan, year, heading_path[-1] if heading_path else "")
 
 
-def extract_chunk(
-    meta: DocumentMeta, text: str, heading_path: list[str], chunk_id: str, page: int | None
-) -> list[IndicatorRecord]:
+def chunk_figures(
+    meta: DocumentMeta,
+    text: str,
+    heading_path: list[str],
+    chunk_id: str,
+    page: int | None,
+    min_score: float | None = None,
+) -> Iterator[tuple[Figure, IndicatorRecord]]:
+    """Each figure of a chunk with its record (``min_score``: see ``numbers.find_figures``)."""
     ctx = _ctx(meta, heading_path)
     section = " > ".join(heading_path)
-    out = []
     for sentence in split_sentences(text):
         if sentence in heading_path:
             continue  # the heading line repeated at the top of the chunk
-        for f, info in extract_sentence(sentence, ctx):
-            out.append(
+        for f, info in extract_sentence(sentence, ctx, min_score):
+            yield (
+                f,
                 IndicatorRecord(
                     ward=meta.ward,
                     value_text=f.value_text,
@@ -602,18 +611,27 @@ def extract_chunk(
                     source=meta.source,
                     page=page,
                     **info,  # type: ignore[arg-type]
-                )
+                ),
             )
-    return out
 
 
-def extract_document(meta: DocumentMeta, chunks: Iterable[Chunk]) -> list[IndicatorRecord]:
-    out: list[IndicatorRecord] = []
+def extract_chunk(
+    meta: DocumentMeta, text: str, heading_path: list[str], chunk_id: str, page: int | None
+) -> list[IndicatorRecord]:
+    return [r for _, r in chunk_figures(meta, text, heading_path, chunk_id, page)]
+
+
+def document_figures(
+    meta: DocumentMeta, chunks: Iterable[Chunk], min_score: float | None = None
+) -> Iterator[tuple[Figure, IndicatorRecord]]:
     for c in chunks:
         if c.heading_path[:1] == [SIGNATURE_HEADING]:
             continue
-        out.extend(extract_chunk(meta, c.text, c.heading_path, c.id, c.page))
-    return out
+        yield from chunk_figures(meta, c.text, c.heading_path, c.id, c.page, min_score)
+
+
+def extract_document(meta: DocumentMeta, chunks: Iterable[Chunk]) -> list[IndicatorRecord]:
+    return [r for _, r in document_figures(meta, chunks)]
 
 
 def extract_parsed(parsed: ParsedDocument) -> list[IndicatorRecord]:

@@ -16,21 +16,24 @@ V"), addresses and names ("ngõ 2", "tổ 8,9", "Nam Giang 1"), codes glued to l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
 
-_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+# "15.300.000" (thousands), "7.2" (a decimal point typed the English way — or a code "15.1"),
+# "268,43" (decimal comma)
+_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+\.\d{1,2}(?![\d.,])|\d+(?:,\d+)?"
 _QUAL = r"(?:gần|khoảng|trên|hơn|dưới|xấp xỉ|ít nhất|tối thiểu|tối đa|hàng)"
 _SCALE = {"tỷ": 1e9, "tỉ": 1e9, "triệu": 1e6, "nghìn": 1e3, "ngàn": 1e3}
 _FIGURE_RE = re.compile(
     rf"(?:(?P<qual>{_QUAL})\s+)?"
     rf"(?P<num>{_NUM})"
-    rf"(?:(?P<frac>/)(?P<den>{_NUM}))?"
+    rf"(?:(?P<frac>/) ?(?P<den>{_NUM}))?"
     rf"(?:\s*(?P<dash>[-–]|đến|tới)\s*(?P<hi>{_NUM}))?"
-    r"(?:\s*(?P<scale>tỷ|tỉ|triệu|nghìn|ngàn)(?![^\W\d_]))?",
+    r"(?:\s*(?P<scale>tỷ|tỉ|triệu|nghìn|ngàn)(?![^\W\d_])"
+    r"(?:\s+(?P<num2>\d{1,3})\s*(?P<scale2>triệu|nghìn|ngàn)(?![^\W\d_]))?)?",
     re.IGNORECASE,
 )
 # symbols and measure words right after the number (longest first)
@@ -72,6 +75,8 @@ class Figure:
     unit: str
     denominator: float | None = None
     approx: str = ""
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 1.0
 
 
 def parse_number(raw: str) -> float:
@@ -201,75 +206,139 @@ _YEAR_WORD_BEFORE = re.compile(r"\bnăm\s*$", re.IGNORECASE)
 _ORDINAL_BEFORE = re.compile(r"\b(?:mức|cấp|loại|hạng|bậc|giải)\s*$", re.IGNORECASE)
 
 
-def _skip(sentence: str, m: re.Match[str], end: int) -> bool:
-    """True when the number has a role other than a quantity (see the module docstring)."""
+_TIME_AFTER = re.compile(r"^(?::\d\d|h\d\d)")
+_CODE = re.compile(r"\d+\.\d{1,2}")
+
+
+def _skip(sentence: str, m: re.Match[str], end: int) -> str:
+    """The role other than a quantity the number has (see the module docstring), or ""."""
     ns, ne = m.start("num"), m.end("num")
-    if _is_list_number(sentence, ns) or _glued(sentence, ns, end) or _footnote_marker(sentence, ns, ne):
-        return True
+    if _is_list_number(sentence, ns):
+        return "list_number"
+    if _glued(sentence, ns, end):
+        return "glued"
+    if _footnote_marker(sentence, ns, ne):
+        return "footnote"
     if _NOT_VALUE_BEFORE.search(sentence[max(0, m.start() - 25) : m.start()]):
-        return True
+        return "not_value_before"
     if _DOC_NUMBER_AFTER.match(sentence[ne:]):
-        return True  # "3390/UBND-TCKH", "17-CT/TU"
+        return "doc_number"  # "3390/UBND-TCKH", "17-CT/TU"
+    if _TIME_AFTER.match(sentence[ne:]):
+        return "time"  # "11:09", "7h30"
+    unit = _unit_after(sentence, end)[0]
+    if _CODE.fullmatch(m.group("num")) and not unit and not m.group("scale"):
+        return "code"  # "Tiêu chí 15.1": a criterion or section number, not "15,1"
     if m.group("frac"):
         den_end = m.end("den")
         if (den_end < len(sentence) and sentence[den_end] in "/-") or _YEAR_RE.fullmatch(m.group("den")):
-            return True  # a date "27/7/1947", "1/2023" or a document number "128/NQ-CP"
+            return "date"  # a date "27/7/1947", "1/2023" or a document number "128/NQ-CP"
         if _glued(sentence, m.start("den"), den_end):
-            return True
+            return "glued"
         num, den = parse_number(m.group("num")), parse_number(m.group("den"))
-        if not _unit_after(sentence, end)[0] and den <= 12 and den < num <= 31 and num == int(num):
-            return True  # "27/7", "Quảng trường 3/2": a day/month, never more done than planned
-
+        if not unit and den <= 12 and den < num <= 31 and num == int(num):
+            return "date"  # "27/7", "Quảng trường 3/2": a day/month, never more done than planned
     elif _YEAR_RE.fullmatch(m.group("num")):
         if m.group("hi") and _YEAR_RE.fullmatch(m.group("hi")):
-            return True  # "2021-2025"
-        if not _unit_after(sentence, end)[0]:
-            return True  # a year
-    unit = _unit_after(sentence, end)[0]
+            return "year"  # "2021-2025"
+        if not unit:
+            return "year"
     if _YEAR_WORD_BEFORE.search(sentence[max(0, m.start() - 8) : m.start()]) and (
         _YEAR_RE.fullmatch(m.group("num")) or (not unit and parse_number(m.group("num")) <= 10)
     ):
-        return True  # "năm 2023", "năm 2" — but "cả năm 1.250 ha" is a figure
+        return "year"  # "năm 2023", "năm 2" — but "cả năm 1.250 ha" is a figure
     if not unit and _ORDINAL_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()]):
-        return True
+        return "ordinal"
     if _NOT_VALUE_AFTER.match(sentence[end:]) and unit not in ("%", "‰"):
-        return True
-    return not unit and _proper_name_before(sentence, m.start())
+        return "not_value_after"
+    if not unit and _proper_name_before(sentence, m.start()):
+        return "proper_name"
+    return ""
 
 
-def find_figures(sentence: str) -> list[Figure]:
+def candidates(sentence: str) -> list[Figure]:
+    """Every number span of the sentence, with what the grammar says about it
+    (``Figure.features``); ``find_figures`` keeps the ones the fitted model calls figures."""
     out: list[Figure] = []
     last_skipped_end = -10
     for m in _FIGURE_RE.finditer(sentence):
         end = m.end()
-        if _skip(sentence, m, end) or (
-            _LIST_JOIN.match(sentence[last_skipped_end : m.start()]) and not _unit_after(sentence, end)[0]
-        ):
-            last_skipped_end = end  # "đợt 1, 2", "mức độ 3, 4": the list continues the ordinal
-            continue
+        rule = _skip(sentence, m, end)
+        sym = bool(_SYMBOL_RE.match(sentence, end))
         unit, uend = _unit_after(sentence, end)
+        if not rule and _LIST_JOIN.match(sentence[last_skipped_end : m.start()]) and not unit:
+            rule = "list_join"  # "đợt 1, 2", "mức độ 3, 4": the list continues the ordinal
+        if rule:
+            last_skipped_end = end
         value = parse_number(m.group("num"))
         hi = parse_number(m.group("hi")) if m.group("hi") else None
         den = parse_number(m.group("den")) if m.group("den") else None
-        if unit == "" and hi is not None and hi < value:
-            continue  # "8-5" style codes
+        if not rule and unit == "" and hi is not None and hi < value:
+            rule = "code_range"  # "8-5" style codes
         scale = (m.group("scale") or "").lower()
         if scale:
             value *= _SCALE[scale]
+            if m.group("num2"):  # "25 tỷ 941 triệu đồng"
+                value += parse_number(m.group("num2")) * _SCALE[m.group("scale2").lower()]
             hi = hi * _SCALE[scale] if hi is not None else None
             if not unit:
                 unit = scale
         qual = (m.group("qual") or "").lower()
         start = m.start()
+        fallback = False
         if not unit:
             unit = _fallback_unit(sentence, end)
-        out.append(Figure(start, uend, sentence[start:uend].rstrip(), value, hi, unit, den, qual))
-    return _money_denominators(sentence, _drop_label_lists(sentence, out))
+            fallback = bool(unit)
+        f = Figure(start, uend, sentence[start:uend].rstrip(), value, hi, unit, den, qual)
+        f.features = _features(sentence, m, f, rule, sym, fallback)
+        out.append(f)
+    _label_lists(sentence, out)
+    return out
 
 
-def _drop_label_lists(sentence: str, figs: list[Figure]) -> list[Figure]:
+def _features(
+    sentence: str, m: re.Match[str], f: Figure, rule: str, sym: bool, fallback: bool
+) -> dict[str, float]:
+    raw = m.group("num")
+    before = sentence[: m.start()].rstrip()
+    after = sentence[f.end :].lstrip()
+    feats = {
+        "rule": float(bool(rule)),
+        f"rule_{rule}": 1.0 if rule else 0.0,
+        "unit_symbol": float(sym),
+        "unit_counter": float(bool(f.unit) and not sym and not fallback and not m.group("scale")),
+        "unit_fallback": float(fallback),
+        "unit_scale": float(bool(m.group("scale"))),
+        "no_unit": float(not f.unit),
+        "thousands": float(bool(re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", raw))),
+        "decimal": float("," in raw or bool(_CODE.fullmatch(raw))),
+        "leading_zero": float(len(raw) > 1 and raw[0] == "0" and raw[1].isdigit()),
+        "small_int": float(f.value == int(f.value) and f.value <= 10 and not m.group("scale")),
+        "fraction": float(bool(m.group("frac"))),
+        "range": float(bool(m.group("hi"))),
+        "qualifier": float(bool(m.group("qual"))),
+        "in_parens": float(before.endswith("(")),
+        "after_colon": float(before.endswith(":")),
+        "sentence_start": float(not before or before in "-–+•*"),
+        "sentence_end": float(not after or after in ".;)"),
+        "short_sentence": float(len(sentence.split()) < 6),
+    }
+    return {k: v for k, v in feats.items() if v}
+
+
+def find_figures(sentence: str, min_score: float | None = None) -> list[Figure]:
+    """The figures of a sentence: candidates the fitted model (``figure_model``) scores at or
+    above its threshold (``min_score`` overrides it; ``-inf`` keeps every candidate)."""
+    from ingest import figure_model
+
+    cands = candidates(sentence)
+    threshold = figure_model.threshold() if min_score is None else min_score
+    for f in cands:
+        f.score = figure_model.score(f.features)
+    return _money_denominators(sentence, [f for f in cands if f.score >= threshold])
+
+
+def _label_lists(sentence: str, figs: list[Figure]) -> None:
     """ "lực lượng xung kích 1, 2", "mức độ 3, 4": consecutive small numbers without a unit are labels."""
-    drop: set[int] = set()
     for i in range(len(figs) - 1):
         a, b = figs[i], figs[i + 1]
         if (
@@ -279,8 +348,8 @@ def _drop_label_lists(sentence: str, figs: list[Figure]) -> list[Figure]:
             and b.value == a.value + 1
             and _LIST_JOIN.match(sentence[a.end : b.start])
         ):
-            drop |= {i, i + 1}
-    return [f for i, f in enumerate(figs) if i not in drop]
+            for f in (a, b):
+                f.features["label_list"] = 1.0
 
 
 def _money_denominators(sentence: str, figs: list[Figure]) -> list[Figure]:
