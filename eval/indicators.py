@@ -32,7 +32,7 @@ from typing import Any
 
 from baocao.settings import REPO_ROOT, load_settings
 from baocao.vntext import fold
-from ingest.indicators import IndicatorRecord, extract_parsed
+from ingest.indicators import IndicatorRecord, Namer, extract_parsed
 from ingest.pipeline import parse_file
 
 GOLD_DIR = REPO_ROOT / "eval" / "data" / "indicators"
@@ -204,7 +204,10 @@ def _find(source: str) -> Path:
     raise FileNotFoundError(source)
 
 
-def evaluate() -> tuple[dict[str, Score], dict[str, Score]]:
+def evaluate(
+    namer: Namer | None = None, sources: frozenset[str] | None = None
+) -> tuple[dict[str, Score], dict[str, Score]]:
+    """Score every labelled report (or only ``sources``), naming figures with ``namer``."""
     settings = load_settings()
     gold = [
         json.loads(line)
@@ -222,12 +225,14 @@ def evaluate() -> tuple[dict[str, Score], dict[str, Score]]:
     per: dict[str, Score] = {}
     totals = {"TỔNG": Score(), TRAIN_TOTAL: Score(), HELDOUT_TOTAL: Score()}
     for src, items in sorted(by_src.items()):
+        if sources is not None and src not in sources:
+            continue
         ward = next((g["ward"] for g in items if g.get("ward")), None)
         try:
             parsed = parse_file(_find(src), settings)
         except Exception:
             parsed = parse_file(_find(src), settings, ward=ward)  # an excerpt with no letterhead
-        preds = extract_parsed(parsed)
+        preds = extract_parsed(parsed, namer)
         s = score_report(preds, items, [n for n in negs if n["source"] == src])
         per[src] = s
         totals["TỔNG"].add(s)
@@ -235,9 +240,9 @@ def evaluate() -> tuple[dict[str, Score], dict[str, Score]]:
     return per, totals
 
 
-def write_report(per: dict[str, Score], totals: dict[str, Score], out_dir: Path) -> Path:
+def write_report(per: dict[str, Score], totals: dict[str, Score], out_dir: Path, suffix: str = "") -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / f"{date.today().isoformat()}-indicators"
+    stem = out_dir / f"{date.today().isoformat()}-indicators{suffix}"
     cols = ["gold", "extracted", "precision", "recall", "indicator_accuracy", "indicator_accuracy_strict",
             "value_accuracy", "kind_accuracy", "year_accuracy", "negatives_hit"]  # fmt: skip
     lines = [
@@ -274,9 +279,22 @@ def write_report(per: dict[str, Score], totals: dict[str, Score], out_dir: Path)
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.indicators", description=__doc__.splitlines()[0])
     ap.add_argument("--out-dir", type=Path, default=REPORTS_DIR)
+    ap.add_argument(
+        "--chooser",
+        action="store_true",
+        help="đặt tên bằng bộ chọn tên đã khớp (ingest/data/naming.json, cần mô hình embedding) "
+        "thay cho chuỗi luật từ ngữ của sản phẩm; báo cáo ghi thành …-indicators-chooser.md",
+    )
     args = ap.parse_args(argv)
-    per, totals = evaluate()
-    md = write_report(per, totals, args.out_dir)
+    namer = None
+    if args.chooser:
+        from ingest.naming import chooser_for
+        from vectorstore.embeddings import load_embedder
+
+        settings = load_settings()
+        namer = chooser_for(settings.embedding_model, load_embedder(settings).embed_documents)
+    per, totals = evaluate(namer)
+    md = write_report(per, totals, args.out_dir, "-chooser" if args.chooser else "")
     for src, s in [*per.items(), *totals.items()]:
         m = s.metrics()
         print(

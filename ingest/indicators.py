@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 from pydantic import BaseModel
 
@@ -416,8 +417,10 @@ def _name(
     base: str,
     right_long: str = "",
     clause_left: str = "",
+    cat: bool = True,
 ) -> tuple[str, str, Entry | None]:
-    """(indicator, phrase, catalogue entry) for one figure."""
+    """(indicator, phrase, catalogue entry) for one figure (``cat=False``: the report's own
+    words only, no catalogue name)."""
     measure = measure_of(f.unit)
     if measure == "percent" and base:
         measure = "any"  # "đạt 104,4% so với kế hoạch": a ratio of the money/count indicator
@@ -429,7 +432,7 @@ def _name(
     given = bool(_GIVEN_TO.search(left))
     for phrase, gap in ((left, MAX_GAP_WORDS), (unit_phrase, None), (label, None)):
         if phrase and not (given and phrase is unit_phrase):
-            e = match_catalogue(phrase, measure, f.unit, gap)
+            e = match_catalogue(phrase, measure, f.unit, gap) if cat else None
             if e:
                 return e.indicator, phrase, e
     left_c, label_c = _content(left), _content(label)
@@ -463,13 +466,13 @@ def _name(
         return f"tỷ lệ {right_long}", right_long, None  # "100% giáo viên đạt chuẩn …"
     if prev:
         # a ratio of the previous figure: "04 hộ nghèo = 0,14%" → the rate of the same thing
-        e = match_catalogue(prev_phrase, measure) if prev_phrase else None
+        e = match_catalogue(prev_phrase, measure) if prev_phrase and cat else None
         if e:
             return e.indicator, prev_phrase, e
         return prev, prev_phrase or prev, match_catalogue(prev, "any")
     if label_c:
         return " ".join(label_c.split()[-8:]), label_c, None
-    e = match_catalogue(heading, measure)
+    e = match_catalogue(heading, measure) if cat else None
     if e:
         return e.indicator, heading, e
     return (_content(right) or heading or "chưa rõ chỉ tiêu"), right, None
@@ -493,8 +496,54 @@ def _share_predicate(sentence: str, figs: list[Figure], nouns: list[str]) -> Non
             nouns[i] = f"{nouns[i]} {pred}"
 
 
+class Namer(Protocol):
+    """Chooses a figure's name among candidates (``ingest.naming.NameChooser``)."""
+
+    def choose(
+        self, f: Figure, query: str, measure: str, cands: list[tuple[str, str, Entry | None]]
+    ) -> tuple[str, Entry | None]: ...
+
+
+_NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
+
+
+def _name_candidates(
+    f: Figure, left: str, label: str, noun: str, clause_left: str, prev: str | None, heading: str,
+    word: tuple[str, Entry | None], own: str, base: str = "",
+) -> list[tuple[str, str, Entry | None]]:  # fmt: skip
+    """(source, name, entry): the names the sentence offers for a figure."""
+    clause = _content(" ".join(w for w in clause_left.split() if not re.search(r"\d", w)))
+    out: list[tuple[str, str, Entry | None]] = [("words", word[0], word[1]), ("own", own, None)]
+    out += [
+        ("left", " ".join(_content(left).split()[-8:]), None),
+        ("label", " ".join(_content(label).split()[-8:]), None),
+        ("clause", " ".join(clause.split()[-8:]), None),
+        ("noun", _content(noun), None),
+        ("prev", prev or "", None),
+        ("heading", _content(_NUMBERING.sub("", heading)), None),
+    ]
+    noun_c = _content(noun)
+    if base and (_BASE_RE.match(noun) or norm(noun_c).startswith(norm(base))):
+        noun_c = ""  # "đạt 91,1% KH": the base of the rate, not what it measures
+    out[5] = ("noun", noun_c, None)
+    if noun_c and measure_of(f.unit) == "count" and not noun.startswith(f.unit):
+        out.append(("unit_noun", f"{f.unit} {noun_c}", None))  # "04 hộ nghèo"
+    if noun_c and f.unit in ("%", "‰"):
+        out.append(("rate_noun", f"tỷ lệ {noun_c}", None))  # "100% giáo viên đạt chuẩn"
+    # a name says what is measured: more than the figure's unit
+    unit = norm(f.unit)
+    return [c for c in out if norm(c[1]) and norm(c[1]) != unit]
+
+
+def _query(left: str, f: Figure, noun: str) -> str:
+    """What a figure is about, for naming by meaning: the clause's words before it (figures
+    left out), its unit and the noun phrase after it."""
+    words = [w for w in left.split() if not re.search(r"\d", w)]
+    return " ".join([*_content(" ".join(words)).split()[-10:], f.unit, noun]).strip()
+
+
 def extract_sentence(
-    sentence: str, ctx: _Ctx, min_score: float | None = None
+    sentence: str, ctx: _Ctx, min_score: float | None = None, namer: Namer | None = None
 ) -> list[tuple[Figure, dict[str, object]]]:
     out: list[tuple[Figure, dict[str, object]]] = []
     figs = find_figures(sentence, min_score)
@@ -533,6 +582,20 @@ def extract_sentence(
             nouns[fi],
             sentence[cs : f.start],
         )
+        if namer is not None and f.approx != "/":
+            own, own_phrase, _ = _name(
+                f, left, label, right, prev_indicator, prev_phrase, ctx.heading, base, nouns[fi],
+                sentence[cs : f.start], cat=False,
+            )  # fmt: skip
+            measure = "any" if base and f.unit in ("%", "‰") else measure_of(f.unit)
+            query = _query(sentence[cs : f.start], f, nouns[fi] or right)
+            cands = _name_candidates(
+                f, left, label, nouns[fi], sentence[cs : f.start], prev_indicator, ctx.heading,
+                (indicator, entry), own, base,
+            )  # fmt: skip
+            chosen, entry = namer.choose(f, query, measure, cands)
+            phrase = phrase if chosen == indicator else own_phrase if chosen == own else chosen
+            indicator = chosen
         kind = _kind(sentence[cs : f.start] + " " + label, left_full, base, f, ctx)
         if (
             entry
@@ -586,14 +649,16 @@ def chunk_figures(
     chunk_id: str,
     page: int | None,
     min_score: float | None = None,
+    namer: Namer | None = None,
 ) -> Iterator[tuple[Figure, IndicatorRecord]]:
-    """Each figure of a chunk with its record (``min_score``: see ``numbers.find_figures``)."""
+    """Each figure of a chunk with its record (``min_score``: see ``numbers.find_figures``;
+    ``namer``: names by meaning, see ``ingest.naming``)."""
     ctx = _ctx(meta, heading_path)
     section = " > ".join(heading_path)
     for sentence in split_sentences(text):
         if sentence in heading_path:
             continue  # the heading line repeated at the top of the chunk
-        for f, info in extract_sentence(sentence, ctx, min_score):
+        for f, info in extract_sentence(sentence, ctx, min_score, namer):
             yield (
                 f,
                 IndicatorRecord(
@@ -616,23 +681,30 @@ def chunk_figures(
 
 
 def extract_chunk(
-    meta: DocumentMeta, text: str, heading_path: list[str], chunk_id: str, page: int | None
+    meta: DocumentMeta,
+    text: str,
+    heading_path: list[str],
+    chunk_id: str,
+    page: int | None,
+    namer: Namer | None = None,
 ) -> list[IndicatorRecord]:
-    return [r for _, r in chunk_figures(meta, text, heading_path, chunk_id, page)]
+    return [r for _, r in chunk_figures(meta, text, heading_path, chunk_id, page, None, namer)]
 
 
 def document_figures(
-    meta: DocumentMeta, chunks: Iterable[Chunk], min_score: float | None = None
+    meta: DocumentMeta, chunks: Iterable[Chunk], min_score: float | None = None, namer: Namer | None = None
 ) -> Iterator[tuple[Figure, IndicatorRecord]]:
     for c in chunks:
         if c.heading_path[:1] == [SIGNATURE_HEADING]:
             continue
-        yield from chunk_figures(meta, c.text, c.heading_path, c.id, c.page, min_score)
+        yield from chunk_figures(meta, c.text, c.heading_path, c.id, c.page, min_score, namer)
 
 
-def extract_document(meta: DocumentMeta, chunks: Iterable[Chunk]) -> list[IndicatorRecord]:
-    return [r for _, r in document_figures(meta, chunks)]
+def extract_document(
+    meta: DocumentMeta, chunks: Iterable[Chunk], namer: Namer | None = None
+) -> list[IndicatorRecord]:
+    return [r for _, r in document_figures(meta, chunks, None, namer)]
 
 
-def extract_parsed(parsed: ParsedDocument) -> list[IndicatorRecord]:
-    return extract_document(parsed.metadata, parsed.chunks)
+def extract_parsed(parsed: ParsedDocument, namer: Namer | None = None) -> list[IndicatorRecord]:
+    return extract_document(parsed.metadata, parsed.chunks, namer)

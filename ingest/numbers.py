@@ -77,6 +77,7 @@ class Figure:
     approx: str = ""
     features: dict[str, float] = field(default_factory=dict)
     score: float = 1.0
+    names: list[tuple[str, dict[str, float]]] = field(default_factory=list)  # name candidates, features
 
 
 def parse_number(raw: str) -> float:
