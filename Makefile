@@ -10,7 +10,7 @@ LLM_STAMP := $(VENV)/.installed-llm
 # llama.cpp's native build uses AMX instructions these VMs lack; build for AVX2.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
-.PHONY: install run test test-unit eval bench lint format clean browser ocr llm model ingest-samples
+.PHONY: install run test test-unit fit eval bench lint format clean browser ocr llm model ingest-samples
 
 install: $(STAMP)
 
@@ -60,6 +60,9 @@ test: $(STAMP) $(LLM_STAMP) browser ocr
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m "unit"
+
+fit: model
+	$(BIN)/python -m eval fit
 
 eval: model
 	$(BIN)/python -m eval compare --questions eval/data/train.jsonl

@@ -177,6 +177,18 @@ PLAN_CUES = (
     "nhiệm vụ",
     "giải pháp",
 )
+# "Tình hình thực hiện kế hoạch…", "kết quả thực hiện các chỉ tiêu": what was done, not a plan
+_CARRIED_OUT_RE = re.compile(
+    r"\b(?:thuc hien|ket qua|danh gia)\s+(?:cac\s+|nhung\s+)?(?:ke hoach|chi tieu|nhiem vu|muc tieu)\b"
+)
+
+
+def is_plan(text: str) -> bool:
+    """Whether a heading path or question is about the plan (targets, tasks) rather than
+    what was achieved; a plan word governed by "thực hiện"/"kết quả" names an achievement."""
+    return contains_cue(_CARRIED_OUT_RE.sub(" ", fold(text).lower()), PLAN_CUES)
+
+
 WHO_CUES = ("ai", "người ký", "ký")
 CLOSING = ("trên đây là",)
 
@@ -211,7 +223,7 @@ def score_sentences(
     picks: list[Pick] = []
     asked_units = question_units(info)
     subject = rate_subject(info)
-    plan_q = contains_cue(info.question, PLAN_CUES)
+    plan_q = is_plan(info.question)
     who_q = contains_cue(info.question, WHO_CUES)
     unaccented = not has_diacritics(info.question)
     for pi, p in enumerate(passages):
@@ -225,7 +237,7 @@ def score_sentences(
             any(" " + " ".join(fold(t) for t in tokenize(n)) + " " not in hay for n in info.names)
         )
         sec_cov = coverage(weights, p.section)
-        plan_s = contains_cue(p.section, PLAN_CUES) or any(
+        plan_s = is_plan(p.section) or any(
             y > max(p.years or [0]) for y in map(int, _YEAR_RE.findall(p.section))
         )
         for si, s in enumerate(sents):
@@ -310,8 +322,8 @@ def score_sentences(
             }
             picks.append(pk)
     add_relative([pk.features for pk in picks])
-    for pk in picks:
-        pk.score = ranker.probability(pk.features)
+    for pk, prob in zip(picks, ranker.probabilities([pk.features for pk in picks]), strict=True):
+        pk.score = prob
     picks.sort(key=lambda k: -k.score)
     return picks
 

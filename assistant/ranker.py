@@ -3,21 +3,31 @@
 Each candidate (a sentence or list lead of the retrieved passages) is described by a few
 signals — dense similarity of the question to the sentence (the embedding model), lexical
 coverage with the thesaurus, answer-type match, asked year and plan-vs-actual, section
-heading match, retrieval rank — and a logistic regression fitted on the ``train`` split
-(``python -m eval.fit_ranker``) turns them into the probability that the candidate holds
-the answer. The weights, the feature scaling and the refusal threshold are data
-(``assistant/data/ranker.json``), written by the code that fits them; nothing here is a
-hand-set weight. The assistant answers when the best candidate's probability clears the
-threshold chosen on ``train``; otherwise it says the reports do not state it.
+heading match, retrieval rank. Two models fitted on the ``train`` split
+(``python -m eval fit``) turn them into an answer:
+
+1. a linear score per candidate, fitted listwise (softmax over the question's candidates:
+   the candidate that holds the answer should come first, whatever the others look like);
+2. a logistic regression over how the candidate stands among the others (its score, its
+   margin over the best rival, its softmax share, how well the best candidate covers the
+   question) giving the probability that it is the right answer. It is fitted on
+   out-of-fold scores, so it learns how far to trust scores on questions the scorer never saw.
+
+The weights, the scaling and the refusal threshold are data (``assistant/data/ranker.json``),
+written by the code that fits them; nothing here is a hand-set weight. The assistant answers
+when the best candidate's probability clears the threshold chosen on ``train``; otherwise it
+says the reports do not state it.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 RANKER_PATH = Path(__file__).parent / "data" / "ranker.json"
 
@@ -76,12 +86,46 @@ def add_relative(feats: list[dict[str, float]]) -> None:
         f["cov_max"] = top["cov"]
 
 
+# How a candidate stands among the question's candidates (stage 2).
+# Its stage-1 score, margin over the best rival and softmax share, and a few of its own
+# signals that say whether the question is answered at all: how well the best candidate
+# covers the question's words, how close in meaning the candidate is (and whether it is the
+# closest, and its rank in the sentence search). Chosen among a few sets by cross-validated
+# cost on train (README, "Đánh giá").
+STANDING_SIGNALS: tuple[str, ...] = ("cov_max", "dense", "dense_top", "unit_hit")
+QUESTION_FEATURES: tuple[str, ...] = ("top", "margin", "share", *STANDING_SIGNALS)
+NO_RIVAL_MARGIN = 5.0  # the margin of a lone candidate (scores are standardised-feature sums)
+
+
+def standing(scores: Sequence[float], candidates: Sequence[dict[str, float]]) -> list[list[float]]:
+    """QUESTION_FEATURES of every candidate given all the candidates' stage-1 scores."""
+    s = [float(x) for x in scores]
+    if not s:
+        return []
+    m = max(s)
+    z = sum(math.exp(x - m) for x in s)
+    order = sorted(s, reverse=True)
+    out = []
+    for x, f in zip(s, candidates, strict=True):
+        rival = order[1] if x == order[0] and len(order) > 1 else (order[0] if x != order[0] else None)
+        margin = x - rival if rival is not None else NO_RIVAL_MARGIN
+        out.append([x, margin, math.exp(x - m) / z, *(f.get(n, 0.0) for n in STANDING_SIGNALS)])
+    return out
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
 @dataclass
 class Ranker:
-    coef: list[float]
-    intercept: float
+    coef: list[float]  # stage 1: candidate score over standardised FEATURES
     mean: list[float]
     scale: list[float]
+    answer_coef: list[float]  # stage 2: over standardised QUESTION_FEATURES
+    answer_intercept: float
+    answer_mean: list[float]
+    answer_scale: list[float]
     threshold: float = 0.5
     features: tuple[str, ...] = FEATURES
     fusion: dict[str, float] = field(default_factory=dict)
@@ -95,33 +139,51 @@ class Ranker:
             return self.lexical_only
         return self
 
-    def probability(self, feats: dict[str, float]) -> float:
-        """P(candidate holds the answer)."""
-        z = self.intercept
-        for name, c, m, s in zip(self.features, self.coef, self.mean, self.scale, strict=True):
-            z += c * (feats.get(name, 0.0) - m) / (s or 1.0)
-        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+    def score(self, feats: dict[str, float]) -> float:
+        """Stage 1: the candidate's score (only its order among the question's candidates counts)."""
+        return sum(
+            c * (feats.get(name, 0.0) - m) / (s or 1.0)
+            for name, c, m, s in zip(self.features, self.coef, self.mean, self.scale, strict=True)
+        )
+
+    def answer_probability(self, standing_row: Sequence[float]) -> float:
+        z = self.answer_intercept
+        for x, c, m, s in zip(
+            standing_row, self.answer_coef, self.answer_mean, self.answer_scale, strict=True
+        ):
+            z += c * (x - m) / (s or 1.0)
+        return _sigmoid(z)
+
+    def probabilities(self, candidates: Sequence[dict[str, float]]) -> list[float]:
+        """P(candidate is the answer) for each candidate of one question."""
+        if not candidates:
+            return []
+        rows = standing([self.score(f) for f in candidates], candidates)
+        return [self.answer_probability(r) for r in rows]
 
 
 @lru_cache(maxsize=2)
 def load_ranker(path: Path = RANKER_PATH) -> Ranker:
     if not path.is_file():
         raise FileNotFoundError(
-            f"{path} is missing: fit it with `python -m eval.fit_ranker` (uses eval/data/train.jsonl)"
+            f"{path} is missing: fit it with `python -m eval fit` (the train split, eval/data/train*.jsonl)"
         )
     d = json.loads(path.read_text(encoding="utf-8"))
-    return _ranker(d)
+    return ranker_from_dict(d)
 
 
-def _ranker(d: dict[str, object]) -> Ranker:
+def ranker_from_dict(d: dict[str, Any]) -> Ranker:
     return Ranker(
-        coef=list(d["coef"]),  # type: ignore[call-overload]
-        intercept=float(d["intercept"]),  # type: ignore[arg-type]
-        mean=list(d["mean"]),  # type: ignore[call-overload]
-        scale=list(d["scale"]),  # type: ignore[call-overload]
-        threshold=float(d["threshold"]),  # type: ignore[arg-type]
-        features=tuple(d["features"]),  # type: ignore[arg-type]
-        fusion=dict(d.get("fusion") or {}),  # type: ignore[call-overload]
+        coef=list(d["coef"]),
+        mean=list(d["mean"]),
+        scale=list(d["scale"]),
+        answer_coef=list(d["answer"]["coef"]),
+        answer_intercept=float(d["answer"]["intercept"]),
+        answer_mean=list(d["answer"]["mean"]),
+        answer_scale=list(d["answer"]["scale"]),
+        threshold=float(d["threshold"]),
+        features=tuple(d["features"]),
+        fusion=dict(d.get("fusion") or {}),
         embedding_model=str(d.get("embedding_model", "")),
-        lexical_only=_ranker(d["lexical_only"]) if d.get("lexical_only") else None,  # type: ignore[arg-type]
+        lexical_only=ranker_from_dict(d["lexical_only"]) if d.get("lexical_only") else None,
     )

@@ -57,6 +57,14 @@ class Filters:
         return not (self.wards or self.doc_types or self.years)
 
 
+def search_text(query: str) -> str:
+    """What is embedded and searched for a question: the question, its abbreviations spelled
+    out, and the report's own terms for the colloquial phrases it uses (thesaurus)."""
+    expanded, _ = expand_query(query)
+    said = thesaurus.report_terms(query)
+    return f"{expanded} ; {' ; '.join(said)}" if said else expanded
+
+
 def passage_from(chunk: StoredChunk, score: float = 0.0) -> Passage:
     return Passage(chunk_id=chunk.chunk_id, text=chunk.text, score=score, **chunk.metadata)
 
@@ -93,10 +101,7 @@ class HybridRetriever(BaseRetriever):
         idx: Index = self.index
         k = k or self.k
         timings: dict[str, float] = {}
-        expanded, _ = expand_query(query)
-        said = thesaurus.report_terms(query)
-        if said:
-            expanded = f"{expanded} ; {' ; '.join(said)}"
+        expanded = search_text(query)
         allowed = self.allowed_docs(filters)
         out_r = Retrieval(timings=timings)
         if allowed is not None and not allowed:

@@ -252,38 +252,31 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("rest", nargs=argparse.REMAINDER, help="further options for the validator")
     val.set_defaults(func=cmd_validate)
 
-    ho = sub.add_parser("heldout", help="answer the held-out sets (never tuned on) and write their reports")
-    ho.add_argument("rest", nargs=argparse.REMAINDER, help="options of eval.heldout (--sets, --report-dir)")
-    ho.set_defaults(func=cmd_heldout)
-
-    fit = sub.add_parser("fit", help="fit the answer ranker on the train split (assistant/data/ranker.json)")
-    fit.add_argument("rest", nargs=argparse.REMAINDER, help="options of eval.fit_ranker")
-    fit.set_defaults(func=cmd_fit)
+    for name, (_module, text) in SUBPROGRAMS.items():
+        sp = sub.add_parser(name, help=text)
+        sp.add_argument("rest", nargs=argparse.REMAINDER, help=f"options of eval.{_module}")
+        sp.set_defaults(func=lambda a, n=name: run_subprogram(n, list(a.rest)))
     return ap
 
 
-def cmd_heldout(args: argparse.Namespace) -> int:
-    return cmd_heldout_or_fit("heldout", list(args.rest))
+# subcommands with their own option parsers: module of eval, help
+SUBPROGRAMS = {
+    "heldout": ("heldout", "answer the held-out sets (never tuned on) and write their reports"),
+    "fit": ("fit_ranker", "fit the answer ranker on the train split (assistant/data/ranker.json)"),
+}
 
 
-def cmd_fit(args: argparse.Namespace) -> int:
-    return cmd_heldout_or_fit("fit", list(args.rest))
+def run_subprogram(name: str, rest: list[str]) -> int:
+    import importlib
 
-
-def cmd_heldout_or_fit(name: str, rest: list[str]) -> int:
-    if name == "heldout":
-        from eval.heldout import main as heldout_main
-
-        return heldout_main(rest)
-    from eval.fit_ranker import main as fit_main
-
-    return fit_main(rest)
+    module = importlib.import_module(f"eval.{SUBPROGRAMS[name][0]}")
+    return int(module.main(rest))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("heldout", "fit"):  # their own options (argparse REMAINDER drops "--x")
-        return cmd_heldout_or_fit(argv[0], argv[1:])
+    if argv and argv[0] in SUBPROGRAMS:  # their own options (argparse REMAINDER drops "--x")
+        return run_subprogram(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:

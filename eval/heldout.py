@@ -1,11 +1,12 @@
 """Held-out evaluation: question sets the answerer was never tuned on, each over its own
 reports, reported (never tuned on) with the risk–coverage table of the refusal threshold.
 
-    python -m eval heldout [--sets paraphrase,close,followup,newreports] [--report-dir eval/reports]
+    python -m eval heldout [--sets paraphrase,paraphrase2,close,followup,newreports] [--report-dir eval/reports]
 
 Sets (``eval/data/heldout/``), written blind to the code by a helper given only the
 report texts:
-- ``paraphrase``: worded as people talk (at most one content word shared with the answer);
+- ``paraphrase``, ``paraphrase2``: worded as people talk (at most one content word run shared
+  with the answer; two writers; ``paraphrase2`` written on 2026-12-02, after the ranker features were set);
 - ``close``: worded close to the report text, incl. comparisons;
 - ``followup``: multi-turn (elliptical follow-ups and fresh questions after a history);
 - ``newreports``: reports never seen while building (``eval/data/reports/``, wards from
@@ -29,11 +30,11 @@ from assistant.ranker import load_ranker
 from assistant.types import AnswerRecord
 from baocao.settings import REPO_ROOT, Settings, load_settings
 from eval.metrics import answer_correct, summarise
+from eval.splits import HELDOUT_DIR, HELDOUT_SETS
 
-HELDOUT_DIR = REPO_ROOT / "eval" / "data" / "heldout"
 SAMPLE_REPORTS = REPO_ROOT / "data" / "reports"
 NEW_REPORTS = REPO_ROOT / "eval" / "data" / "reports"
-SETS = ("paraphrase", "close", "followup", "newreports")
+SETS = HELDOUT_SETS
 REFUSED_TEXT = "Các báo cáo hiện có không nêu thông tin này."
 
 

@@ -1,0 +1,16 @@
+"""The question splits: ``train`` (fitted on) and ``heldout`` (only reported).
+
+Train files were written with the code in view (``train.jsonl``) or by helpers from the
+report texts alone (``train_paraphrase*.jsonl``); every held-out file was written by a
+helper that never saw the code, and nothing is tuned on them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA = REPO_ROOT / "eval" / "data"
+TRAIN_FILES = [DATA / f for f in ("train.jsonl", "train_paraphrase.jsonl", "train_paraphrase2.jsonl")]
+HELDOUT_DIR = DATA / "heldout"
+HELDOUT_SETS = ("paraphrase", "paraphrase2", "close", "followup", "newreports")
