@@ -25,7 +25,6 @@ from vectorstore.index import Index, StoredChunk, UnitHit
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
-UNACCENTED_DENSE_FACTOR = 0.3
 
 
 @dataclass
@@ -83,6 +82,7 @@ class HybridRetriever(BaseRetriever):
     unit_weight: float = 1.0
     lexical_weight: float = 1.2
     unit_candidates: int = 40
+    unaccented_dense_factor: float = 0.3  # dense weight factor for questions without diacritics (fitted)
     filters: Filters | None = None
 
     def allowed_docs(self, filters: Filters | None) -> list[str] | None:
@@ -130,7 +130,7 @@ class HybridRetriever(BaseRetriever):
         lex_rank: dict[str, int] = {}
         # multilingual-e5 reads unaccented Vietnamese poorly ("thu ngan sach"): lean on BM25's folded tokens
         dense_weight = (
-            self.dense_weight if has_diacritics(query) else self.dense_weight * UNACCENTED_DENSE_FACTOR
+            self.dense_weight if has_diacritics(query) else self.dense_weight * self.unaccented_dense_factor
         )
         for r, ch in enumerate(dense):
             dense_rank[ch.chunk_id] = r + 1

@@ -23,19 +23,19 @@ from vectorstore.index import Index
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # set -> metric -> (comparison, floor)
-# measured 2026-12-02 (accuracy_all / false refusals / refusal recall): paraphrase 0.267 / 0.783 /
-# 0.875, paraphrase2 0.382 / 0.681 / 0.938, close 0.806 / 0.088 / 0.700, followup 0.651,
-# new reports 0.744 / 0.129 / 0.833
+# measured 2026-12-02 (accuracy_all / false refusals / refusal recall): paraphrase 0.328 / 0.670 /
+# 0.750, paraphrase2 0.445 / 0.553 / 0.812, close 0.836 / 0.096 / 0.800, followup 0.674,
+# new reports 0.756 / 0.086 / 0.667
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
-    "paraphrase": {"accuracy_all": (">=", 0.22), "false_refusal_rate": ("<=", 0.83)},
-    "paraphrase2": {"accuracy_all": (">=", 0.33), "false_refusal_rate": ("<=", 0.73)},
+    "paraphrase": {"accuracy_all": (">=", 0.28), "false_refusal_rate": ("<=", 0.72)},
+    "paraphrase2": {"accuracy_all": (">=", 0.40), "false_refusal_rate": ("<=", 0.60)},
     "close": {
-        "accuracy_all": (">=", 0.76),
+        "accuracy_all": (">=", 0.79),
         "false_refusal_rate": ("<=", 0.13),
-        "refusal_recall": (">=", 0.55),
+        "refusal_recall": (">=", 0.65),
     },
-    "followup": {"accuracy_all": (">=", 0.60)},
-    "newreports": {"accuracy_all": (">=", 0.70), "false_refusal_rate": ("<=", 0.17)},
+    "followup": {"accuracy_all": (">=", 0.62)},
+    "newreports": {"accuracy_all": (">=", 0.71), "false_refusal_rate": ("<=", 0.13)},
 }
 
 
