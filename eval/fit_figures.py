@@ -15,7 +15,6 @@ import json
 import logging
 import math
 import sys
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from baocao.settings import load_settings
-from eval.indicators import GOLD_DIR, TRAIN_REPORTS, _find, score_report
+from eval.indicators import TRAIN_REPORTS, _find, gold_by_source, score_report
 from ingest import figure_model
 from ingest.indicators import document_figures
 from ingest.pipeline import parse_file
@@ -35,11 +34,7 @@ C = 1.0  # the regulariser's strength: scikit-learn's default, not tuned
 def spans(sources: frozenset[str] = TRAIN_REPORTS) -> tuple[list[dict[str, float]], list[int], list[str]]:
     """(features, label, report) of every candidate span of the given gold reports."""
     settings = load_settings()
-    gold: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for line in (GOLD_DIR / "figures.jsonl").read_text(encoding="utf-8").splitlines():
-        if line:
-            g = json.loads(line)
-            gold[g["source"]].append(g)
+    gold = gold_by_source()
     feats: list[dict[str, float]] = []
     labels: list[int] = []
     groups: list[str] = []

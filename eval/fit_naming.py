@@ -14,16 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from baocao.settings import Settings, load_settings
 from eval.fit_figures import _matrix
-from eval.indicators import GOLD_DIR, TRAIN_REPORTS, _find, same_indicator, score_report
+from eval.indicators import TRAIN_REPORTS, _find, gold_by_source, same_indicator, score_report
 from ingest import naming
 from ingest.indicators import document_figures
 from ingest.naming import NameChooser
@@ -43,11 +41,7 @@ Group = list[tuple[dict[str, float], int]]  # one figure: its candidates' featur
 
 def figures(chooser: NameChooser, sources: frozenset[str] = TRAIN_REPORTS) -> dict[str, list[Group]]:
     settings = load_settings()
-    gold: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for line in (GOLD_DIR / "figures.jsonl").read_text(encoding="utf-8").splitlines():
-        if line:
-            g = json.loads(line)
-            gold[g["source"]].append(g)
+    gold = gold_by_source()
     out: dict[str, list[Group]] = {}
     for src in sorted(sources):
         parsed = parse_file(_find(src), settings)

@@ -204,24 +204,23 @@ def _find(source: str) -> Path:
     raise FileNotFoundError(source)
 
 
+def gold_by_source(name: str = "figures.jsonl") -> dict[str, list[dict[str, Any]]]:
+    """The hand-labelled records of ``eval/data/indicators/<name>``, by report file."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in (GOLD_DIR / name).read_text(encoding="utf-8").splitlines():
+        if line:
+            g = json.loads(line)
+            out[g["source"]].append(g)
+    return out
+
+
 def evaluate(
     namer: Namer | None = None, sources: frozenset[str] | None = None
 ) -> tuple[dict[str, Score], dict[str, Score]]:
     """Score every labelled report (or only ``sources``), naming figures with ``namer``."""
     settings = load_settings()
-    gold = [
-        json.loads(line)
-        for line in (GOLD_DIR / "figures.jsonl").read_text(encoding="utf-8").splitlines()
-        if line
-    ]
-    negs = [
-        json.loads(line)
-        for line in (GOLD_DIR / "negatives.jsonl").read_text(encoding="utf-8").splitlines()
-        if line
-    ]
-    by_src: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for g in gold:
-        by_src[g["source"]].append(g)
+    negs = [n for items in gold_by_source("negatives.jsonl").values() for n in items]
+    by_src = gold_by_source()
     per: dict[str, Score] = {}
     totals = {"TỔNG": Score(), TRAIN_TOTAL: Score(), HELDOUT_TOTAL: Score()}
     for src, items in sorted(by_src.items()):
