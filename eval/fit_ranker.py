@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         add_relative(feats)
         r["X"] = [[f.get(name, 0.0) for name in FEATURES] for f in feats]
 
-    model, _table = fit_with_threshold(rows, list(FEATURES))
+    model, table = fit_with_threshold(rows, list(FEATURES))
     keep = [i for i, f in enumerate(FEATURES) if f not in DENSE_FEATURES]
     lexical_rows = [{**r, "X": [[x[i] for i in keep] for x in r["X"]]} for r in rows]
     lexical, _ = fit_with_threshold(lexical_rows, [FEATURES[i] for i in keep])
@@ -240,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         "fitted_on": [p.name for p in args.questions],
         "train_questions": len(rows),
         "train_candidates": sum(len(r["y"]) for r in rows),
+        "cv_risk_coverage": table,
         "lexical_only": lexical,
     }
     args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
