@@ -10,7 +10,8 @@ heading match, retrieval rank. Two models fitted on the ``train`` split
    the candidate that holds the answer should come first, whatever the others look like);
 2. a logistic regression over how the candidate stands among the others (its score, its
    margin over the best rival, its softmax share, how well the best candidate covers the
-   question) giving the probability that it is the right answer. It is fitted on
+   question's words, how close in meaning it is) giving the probability that it is the right
+   answer. It is fitted on
    out-of-fold scores, so it learns how far to trust scores on questions the scorer never saw.
 
 The weights, the scaling and the refusal threshold are data (``assistant/data/ranker.json``),
@@ -91,7 +92,7 @@ def add_relative(feats: list[dict[str, float]]) -> None:
 # signals that say whether the question is answered at all: how well the best candidate
 # covers the question's words, how close in meaning the candidate is (and whether it is the
 # closest, and its rank in the sentence search). Chosen among a few sets by cross-validated
-# cost on train (README, "Đánh giá").
+# cost on train (README, "Chất lượng và tốc độ").
 STANDING_SIGNALS: tuple[str, ...] = ("cov_max", "dense", "dense_top", "unit_hit")
 QUESTION_FEATURES: tuple[str, ...] = ("top", "margin", "share", *STANDING_SIGNALS)
 NO_RIVAL_MARGIN = 5.0  # the margin of a lone candidate (scores are standardised-feature sums)
@@ -105,10 +106,10 @@ def standing(scores: Sequence[float], candidates: Sequence[dict[str, float]]) ->
     m = max(s)
     z = sum(math.exp(x - m) for x in s)
     order = sorted(s, reverse=True)
+    runner_up = order[1] if len(order) > 1 else order[0] - NO_RIVAL_MARGIN
     out = []
     for x, f in zip(s, candidates, strict=True):
-        rival = order[1] if x == order[0] and len(order) > 1 else (order[0] if x != order[0] else None)
-        margin = x - rival if rival is not None else NO_RIVAL_MARGIN
+        margin = x - (order[0] if x < order[0] else runner_up)  # the best: its lead over the runner-up
         out.append([x, margin, math.exp(x - m) / z, *(f.get(n, 0.0) for n in STANDING_SIGNALS)])
     return out
 
