@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -55,9 +56,11 @@ def _prefixes_for(name: str) -> tuple[str, str]:
 
 
 # Threads per kind of work when BAOCAO_EMBEDDING_THREADS is unset, from `python -m bench.embed_bench
-# --threads` on 2 cores (idle and loaded; bench/README.md): one thread is best for a single query
-# everywhere, and batches gain little from a second thread that another process wants.
-DEFAULT_THREADS = {"query": 1, "batch": 1}
+# --threads` on 2 cores, idle and under load (bench/results/threads-*-20261202.json): one thread is
+# best for a single query (torch p50 23 vs 28 ms idle, p95 37 vs 203 ms loaded); a batch gains
+# 1.7-1.8x from a second core when idle and about as much as it loses under load, so ingest uses
+# two (never more cores than the machine has).
+DEFAULT_THREADS = {"query": 1, "batch": min(2, os.cpu_count() or 1)}
 
 
 def default_threads(settings: Settings) -> tuple[int, int]:
