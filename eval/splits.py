@@ -7,9 +7,8 @@ helper that never saw the code, and nothing is tuned on them.
 
 from __future__ import annotations
 
-from pathlib import Path
+from baocao.settings import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA = REPO_ROOT / "eval" / "data"
 TRAIN_FILES = [DATA / f for f in ("train.jsonl", "train_paraphrase.jsonl", "train_paraphrase2.jsonl")]
 HELDOUT_DIR = DATA / "heldout"

@@ -23,8 +23,8 @@ from vectorstore.index import Index
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # set -> metric -> (comparison, floor)
-# measured 2026-12-02 (accuracy_all / false refusals / refusal recall): paraphrase 0.328 / 0.670 /
-# 0.750, paraphrase2 0.445 / 0.553 / 0.812, close 0.836 / 0.096 / 0.800, followup 0.674,
+# measured 2026-12-02 (accuracy_all / false refusals / refusal recall): paraphrase 0.321 / 0.678 /
+# 0.750, paraphrase2 0.445 / 0.553 / 0.812, close 0.828 / 0.096 / 0.750, followup 0.674,
 # new reports 0.756 / 0.086 / 0.667
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
     "paraphrase": {"accuracy_all": (">=", 0.28), "false_refusal_rate": ("<=", 0.72)},
