@@ -62,6 +62,7 @@ test-unit: $(STAMP)
 	$(BIN)/python -m pytest -m "unit"
 
 fit: model
+	$(BIN)/python -m eval fit-embedding
 	$(BIN)/python -m eval fit
 
 eval: model

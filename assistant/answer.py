@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -193,7 +194,7 @@ WHO_CUES = ("ai", "người ký", "ký")
 CLOSING = ("trên đây là",)
 
 
-def _cosine(a: list[float] | None, b: list[float] | None) -> float:
+def _cosine(a: Any, b: Any) -> float:
     if a is None or b is None or not len(a) or not len(b):
         return 0.0
     va, vb = np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32)
@@ -206,7 +207,7 @@ class Signals:
     sentence vectors of each passage, and the sentence-level dense search ranks."""
 
     query_vector: list[float] | None = None
-    unit_vectors: dict[str, list[tuple[str, list[float]]]] = field(default_factory=dict)
+    unit_vectors: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)  # text, vector
     unit_ranks: dict[tuple[str, str], int] = field(default_factory=dict)
     model: str = ""  # the embedding model that produced the vectors
 

@@ -46,6 +46,17 @@ class Settings(BaseSettings):
         description="threads per embedding call; None = measured defaults (vectorstore.embeddings)",
     )
     embedding_cache: bool = Field(default=True, description="reuse vectors of texts embedded before")
+    embedding_tuning: bool = Field(
+        default=True,
+        description="tune the model on the train split's question/sentence pairs (vectorstore.tuning)",
+    )
+    embedding_tuning_pairs: Path | None = Field(
+        default=None, description="tuning pairs (JSONL) instead of vectorstore/data/tuning_pairs.jsonl"
+    )
+    model_cache: Path = Field(
+        default=Path.home() / ".cache" / "baocao" / "models",
+        description="tuned models, shared by every data dir (named by what they are built from)",
+    )
 
     llm_base_url: str | None = None
     llm_model: str | None = None
@@ -85,6 +96,10 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.model_cache.expanduser()
 
     @property
     def uses_chroma_server(self) -> bool:

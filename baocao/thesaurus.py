@@ -52,16 +52,17 @@ def load(path: Path = THESAURUS_PATH) -> tuple[Entry, ...]:
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> list[tuple[re.Pattern[str], Entry, str]]:
-    rows: list[tuple[re.Pattern[str], Entry, str]] = []
+def _patterns() -> list[tuple[str, re.Pattern[str], Entry, str]]:
+    """(first syllable, pattern, entry, phrase), longest phrase first. A phrase cannot match a
+    text without its first syllable: the cheap substring test skips most patterns."""
+    rows: list[tuple[str, re.Pattern[str], Entry, str]] = []
     for e in load():
         for phrase in (e.term, *e.variants):
             k = _key(phrase)
             if k:
-                rows.append(
-                    (re.compile(r"(?<!\w)" + re.escape(k).replace(r"\ ", r"\s+") + r"(?!\w)"), e, phrase)
-                )
-    rows.sort(key=lambda r: -len(r[2]))  # longest phrase first
+                rx = re.compile(r"(?<!\w)" + re.escape(k).replace(r"\ ", r"\s+") + r"(?!\w)")
+                rows.append((k.split()[0], rx, e, phrase))
+    rows.sort(key=lambda r: -len(r[3]))  # longest phrase first
     return rows
 
 
@@ -72,7 +73,9 @@ def find(text: str) -> list[Match]:
     key = fold(nfc(text)).lower()
     taken = [False] * len(key)
     out: list[Match] = []
-    for rx, entry, phrase in _patterns():
+    for probe, rx, entry, phrase in _patterns():
+        if probe not in key:
+            continue
         for m in rx.finditer(key):
             if any(taken[m.start() : m.end()]):
                 continue

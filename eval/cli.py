@@ -263,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
 SUBPROGRAMS = {
     "heldout": ("heldout", "answer the held-out sets (never tuned on) and write their reports"),
     "fit": ("fit_ranker", "fit the answer ranker on the train split (assistant/data/ranker.json)"),
+    "fit-embedding": ("fit_embedding", "write the embedding model's tuning pairs from the train split"),
 }
 
 

@@ -2,7 +2,11 @@
 
     python -m eval fit [--questions eval/data/train*.jsonl] [--reports data/reports] [--reuse]
 
-1. Builds (or reuses) an index of the reports with the default embedding model.
+1. Builds (or reuses) an index of the reports with the default embedding model. When the model
+   is tuned on train questions (``vectorstore.tuning``), it is cross-fitted: the train questions
+   are split in two folds, and each fold is answered over an index embedded by a model tuned on
+   the other fold's pairs only, so the ranker learns how far to trust the dense signals on
+   questions the tuned model has not seen (the questions an official will ask).
 2. Chooses the retrieval fusion weights (dense chunks, dense sentences, BM25) by train
    MRR of the evidence passage on a small grid.
 3. Collects every candidate sentence the answerer considers for each train question,
@@ -20,6 +24,7 @@ Only ``train`` is read here. Held-out splits (``eval/data/heldout/``) are for re
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
@@ -37,14 +42,15 @@ from assistant.ranker import (
     RANKER_PATH,
     add_relative,
 )
-from baocao.settings import REPO_ROOT, load_settings
+from baocao.settings import REPO_ROOT
 from baocao.vntext import has_diacritics
 from eval.metrics import normalise
 from eval.ranker_model import fit_with_threshold
-from eval.runner import read_questions
+from eval.runner import index_settings, read_questions
 from eval.splits import TRAIN_FILES
 
-SKIP_CATEGORIES = {"comparison"}  # one question, several wards: scored per ward elsewhere
+SKIP_CATEGORIES = {"comparison"}
+CROSS_FOLDS = 2  # train questions answered by a model tuned without them
 
 
 def _hits(pk: Pick, must: list[str]) -> int:
@@ -80,11 +86,11 @@ def _neutral(path: Path) -> None:
     )
 
 
-def _index(reports: Path, data_dir: Path) -> Any:
+def _index(reports: Path, data_dir: Path, **overrides: Any) -> Any:
     from ingest.pipeline import parse_file
     from vectorstore.index import Index
 
-    settings = load_settings(data_dir=data_dir, llm_base_url=None, llm_model=None, chroma_host=None)
+    settings = index_settings(data_dir, **overrides)
     index = Index(settings)
     for path in sorted(p for p in reports.iterdir() if p.is_file()):
         index.add_document(parse_file(path, settings))
@@ -96,6 +102,27 @@ def _index(reports: Path, data_dir: Path) -> Any:
     return settings, index
 
 
+def _answerers(reports: Path, data_dir: Path, folds: int) -> tuple[Answerers, list[Any]]:
+    """The fitting assistants and their indexes: one per cross-fitting fold when the embedding
+    model is tuned (each fold's model tuned on the other folds' pairs), else one."""
+    from assistant.service import Assistant
+    from vectorstore.tuning import pairs_path, read_pairs, write_pairs
+
+    base = index_settings(data_dir)
+    if folds <= 1 or not base.embedding_tuning or not pairs_path(base).is_file():
+        settings, index = _index(reports, data_dir)
+        return Answerers([Assistant(settings, index=index, use_llm=False)]), [index]
+    pairs = read_pairs(pairs_path(base))
+    assistants, indexes = [], []
+    for k in range(folds):
+        path = data_dir / f"tuning-pairs-fold{k}.jsonl"
+        write_pairs([p for p in pairs if fold_of(p.qid, folds) != k], path)
+        settings, index = _index(reports, data_dir, embedding_tuning_pairs=path)
+        assistants.append(Assistant(settings, index=index, use_llm=False))
+        indexes.append(index)
+    return Answerers(assistants), indexes
+
+
 def _evidence_rank(passages: list[Any], evidence: list[str]) -> int | None:
     keys = [normalise(e)[:60] for e in evidence if e.strip()]
     for r, p in enumerate(passages):
@@ -105,7 +132,29 @@ def _evidence_rank(passages: list[Any], evidence: list[str]) -> int | None:
     return None
 
 
-def _mrr(asst: Any, questions: list[Any]) -> tuple[float, int]:
+class Answerers:
+    """The assistants that answer the train questions while fitting. With cross-fitting, one per
+    fold, each over an index embedded by a model tuned without that fold's questions: a train
+    question's dense signals then look as they will for a question the tuned model never saw
+    (with the model tuned on every question they look far better than that, and the ranker
+    would learn to trust them too much)."""
+
+    def __init__(self, assistants: list[Any]) -> None:
+        self.assistants = assistants
+
+    def __call__(self, q: Any) -> Any:
+        return self.assistants[fold_of(q.id, len(self.assistants))]
+
+    def set(self, name: str, value: float) -> None:
+        for a in self.assistants:
+            setattr(a.retriever, name, value)
+
+
+def fold_of(qid: str, folds: int) -> int:
+    return int(hashlib.sha256(qid.encode()).hexdigest()[:8], 16) % folds
+
+
+def _mrr(answerers: Answerers, questions: list[Any]) -> tuple[float, int]:
     """MRR of the evidence passage over the questions with evidence, and their number."""
     from assistant.retrieval import Filters
 
@@ -113,12 +162,12 @@ def _mrr(asst: Any, questions: list[Any]) -> tuple[float, int]:
     for q in questions:
         if not q.answerable or not q.evidence or q.history:
             continue
-        ps = asst.retriever.retrieve(q.question, Filters(list(q.wards))).passages
+        ps = answerers(q).retriever.retrieve(q.question, Filters(list(q.wards))).passages
         ranks.append(_evidence_rank(ps, q.evidence))
     return sum(1 / r for r in ranks if r is not None) / max(1, len(ranks)), len(ranks)
 
 
-def choose_fusion(asst: Any, question_sets: list[list[Any]]) -> dict[str, float]:
+def choose_fusion(asst: Answerers, question_sets: list[list[Any]]) -> dict[str, float]:
     """Fusion weights by the mean reciprocal rank of the evidence passage among the passages
     the answerer reads (smoother than hit@5 on a few hundred questions), averaged over the
     train files (each file weighs the same, so questions worded as people talk count as much
@@ -128,18 +177,19 @@ def choose_fusion(asst: Any, question_sets: list[list[Any]]) -> dict[str, float]
     best: tuple[float, dict[str, float]] = (-1.0, {})
     for unit_w in (0.0, 0.5, 1.0, 1.5, 2.0):
         for lex_w in (0.6, 1.0, 1.4):
-            asst.retriever.unit_weight, asst.retriever.lexical_weight = unit_w, lex_w
+            asst.set("unit_weight", unit_w)
+            asst.set("lexical_weight", lex_w)
             per_file = [_mrr(asst, qs)[0] for qs in question_sets]
             mrr = sum(per_file) / len(per_file)
             print(f"fusion unit={unit_w} lexical={lex_w}: mrr={mrr:.3f}", file=sys.stderr)
             if mrr > best[0] + 1e-9:
                 best = (mrr, {"unit_weight": unit_w, "lexical_weight": lex_w})
-    asst.retriever.unit_weight = best[1]["unit_weight"]
-    asst.retriever.lexical_weight = best[1]["lexical_weight"]
+    asst.set("unit_weight", best[1]["unit_weight"])
+    asst.set("lexical_weight", best[1]["lexical_weight"])
     unaccented = [q for qs in question_sets for q in qs if not has_diacritics(q.question)]
     factor: tuple[float, float] = (-1.0, 0.0)
     for f in (0.0, 0.15, 0.3, 0.6, 1.0):
-        asst.retriever.unaccented_dense_factor = f
+        asst.set("unaccented_dense_factor", f)
         mrr, n = _mrr(asst, unaccented)
         print(f"unaccented dense factor {f}: mrr={mrr:.3f} ({n} questions)", file=sys.stderr)
         if mrr > factor[0] + 1e-9:
@@ -147,11 +197,12 @@ def choose_fusion(asst: Any, question_sets: list[list[Any]]) -> dict[str, float]
     return {**best[1], "unaccented_dense_factor": factor[1]}
 
 
-def collect(asst: Any, questions: list[Any], weight: float = 1.0) -> list[dict[str, Any]]:
+def collect(answerers: Answerers, questions: list[Any], weight: float = 1.0) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for q in questions:
         if q.category in SKIP_CATEGORIES:
             continue
+        asst = answerers(q)
         log: list[list[Pick]] = []
         asst.candidate_log = log
         asst.ask(q.question, list(q.history))
@@ -171,11 +222,11 @@ def collect(asst: Any, questions: list[Any], weight: float = 1.0) -> list[dict[s
 
 
 def _collect_all(
-    asst: Any, sets: list[list[Any]], fusion: dict[str, float] | None = None
+    asst: Answerers, sets: list[list[Any]], fusion: dict[str, float] | None = None
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
     fusion = fusion or choose_fusion(asst, sets)
     for name, value in fusion.items():
-        setattr(asst.retriever, name, value)
+        asst.set(name, value)
     ranker_mod.load_ranker.cache_clear()
     # every train file weighs the same in the fit, whatever its number of candidates
     rows = [r for qs in sets for r in collect(asst, qs)]
@@ -201,8 +252,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=RANKER_PATH)
     ap.add_argument("--fusion", help="UNIT,LEXICAL weights instead of the grid search (e.g. 1.0,1.4)")
     ap.add_argument("--reuse", action="store_true", help="refit from the candidates collected last time")
+    ap.add_argument(
+        "--cross-folds",
+        type=int,
+        default=CROSS_FOLDS,
+        help="answer each train question with a model tuned without it (1: with the shipped model)",
+    )
     args = ap.parse_args(argv)
-    from assistant.service import Assistant
+    from vectorstore.embeddings import vector_name
 
     _neutral(args.out)
     sets = []
@@ -211,8 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in problems:
             print(f"{path}: {p}", file=sys.stderr)
         sets.append(qs)
-    settings, index = _index(args.reports, args.data_dir)
-    asst = Assistant(settings, index=index, use_llm=False)
+    model_name = vector_name(index_settings(args.data_dir))
     cache = args.data_dir / "candidates.json"
     if args.reuse and cache.is_file():  # refit from the candidates collected last time
         saved = json.loads(cache.read_text(encoding="utf-8"))
@@ -222,7 +278,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.fusion:
             u, lx = (float(x) for x in args.fusion.split(","))
             given = {"unit_weight": u, "lexical_weight": lx}
-        fusion, rows = _collect_all(asst, sets, given)
+        answerers, indexes = _answerers(args.reports, args.data_dir, args.cross_folds)
+        fusion, rows = _collect_all(answerers, sets, given)
+        for index in indexes:
+            index.close()
+        cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_text(json.dumps({"fusion": fusion, "rows": rows}), encoding="utf-8")
     for r in rows:  # base features (dicts, as collected) -> the model's feature matrix
         feats = [dict(x) for x in r["X"]]
@@ -236,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     out = {
         **model,
         "fusion": fusion,
-        "embedding_model": settings.embedding_model,
+        "embedding_model": model_name,
         "fitted_on": [p.name for p in args.questions],
         "train_questions": len(rows),
         "train_candidates": sum(len(r["y"]) for r in rows),
@@ -254,7 +314,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fusion {fusion}")
     for name, c in sorted(zip(FEATURES, model["coef"], strict=True), key=lambda x: -abs(x[1])):
         print(f"  {name:14s} {c:+.3f}")
-    index.close()
     return 0
 
 

@@ -28,8 +28,9 @@ from typing import Any
 
 from assistant.ranker import load_ranker
 from assistant.types import AnswerRecord
-from baocao.settings import REPO_ROOT, Settings, load_settings
+from baocao.settings import REPO_ROOT, Settings
 from eval.metrics import answer_correct, summarise
+from eval.runner import index_settings
 from eval.splits import HELDOUT_DIR, HELDOUT_SETS
 
 SAMPLE_REPORTS = REPO_ROOT / "data" / "reports"
@@ -62,7 +63,7 @@ def build_index(hs: HeldoutSet, data_dir: Path) -> tuple[Settings, Any]:
     from ingest.pipeline import parse_file
     from vectorstore.index import Index
 
-    settings = load_settings(data_dir=data_dir, llm_base_url=None, llm_model=None, chroma_host=None)
+    settings = index_settings(data_dir)
     index = Index(settings)
     wards = hs.wards()
     for path in sorted(p for p in hs.reports.iterdir() if p.suffix in (".txt", ".md", ".pdf", ".docx")):

@@ -7,6 +7,7 @@ reported with its line number and skipped — the rules are ``eval validate``'s;
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -25,6 +26,20 @@ class Answerer(Protocol):
     def ask(
         self, question: str, history: list[str] | None = None, filters: Any = None, qid: str = ""
     ) -> AnswerRecord: ...
+
+
+def index_settings(data_dir: Path, **overrides: Any) -> Any:
+    """Settings of an eval index under ``data_dir``: one sub-dir per embedding model (the tuned
+    model's name changes with its pairs), no LLM, embedded Chroma."""
+    from baocao.settings import load_settings
+    from vectorstore.embeddings import vector_name
+
+    settings = load_settings(
+        data_dir=data_dir, llm_base_url=None, llm_model=None, chroma_host=None, **overrides
+    )
+    name = vector_name(settings)
+    sub = hashlib.sha256(name.encode()).hexdigest()[:10]
+    return settings.model_copy(update={"data_dir": data_dir / f"index-{sub}"})
 
 
 def read_questions(path: Path) -> tuple[list[EvalQuestion], list[str]]:

@@ -219,8 +219,8 @@ class HashEmbedder(Embeddings):
         return [self._vec(t) for t in texts]
 
 
-def resolve_model_location(settings: Settings) -> str:
-    """Where sentence-transformers should load the configured model from."""
+def _base_location(settings: Settings) -> str:
+    """Where sentence-transformers loads the configured model from, before domain tuning."""
     name = settings.embedding_model
     if name == DEFAULT_EMBEDDING_MODEL:
         from vectorstore.e5_convert import ensure_e5_small
@@ -232,16 +232,42 @@ def resolve_model_location(settings: Settings) -> str:
     return str(p) if p.exists() else name
 
 
+def resolve_model(settings: Settings, base: str | None = None) -> tuple[str, str]:
+    """(name the vectors carry, model location): the configured model (at ``base`` if given),
+    tuned for the reports' vocabulary unless ``BAOCAO_EMBEDDING_TUNING=0``
+    (``vectorstore.tuning``)."""
+    name = settings.embedding_model
+    base = base or _base_location(settings)
+    if name.startswith("hash:"):
+        return name, base
+    from vectorstore.tuning import ensure_tuned
+
+    return ensure_tuned(settings, name, base) or (name, base)
+
+
+def vector_name(settings: Settings) -> str:
+    """The name the configured model's vectors carry (tuned or not), without loading it."""
+    name = settings.embedding_model
+    if name.startswith("hash:"):
+        return name
+    from vectorstore.tuning import planned_name
+
+    return planned_name(settings, name, _base_location(settings))
+
+
+def resolve_model_location(settings: Settings) -> str:
+    return resolve_model(settings)[1]
+
+
 def cache_path(settings: Settings) -> Path:
     return settings.data_dir / "embed_cache.sqlite"
 
 
-def _onnx_embedder(settings: Settings, location: str, qt: int, bt: int) -> Embedder | None:
+def _onnx_embedder(settings: Settings, name: str, location: str, qt: int, bt: int) -> Embedder | None:
     """The ONNX embedder (exporting the model once), or None when the model is not exportable."""
     from vectorstore.onnx_embedder import OnnxEmbedder
     from vectorstore.onnx_export import OnnxExportError, ensure_onnx
 
-    name = settings.embedding_model
     try:
         onnx_dir = ensure_onnx(settings.models_dir, name, location)
     except OnnxExportError as exc:
@@ -275,16 +301,17 @@ def load_embedder(settings: Settings, location: str | None = None) -> Embedder:
     """The embedder named by ``BAOCAO_EMBEDDING_MODEL`` (``hash:N`` = test fake), run by
     ``BAOCAO_EMBEDDING_BACKEND``, behind the embedding cache unless ``BAOCAO_EMBEDDING_CACHE=0``.
 
-    ``location`` overrides where the model is loaded from (an already built model dir)."""
-    name = settings.embedding_model
-    if name.startswith("hash:"):
+    ``location`` overrides where the base model is loaded from (an already built model dir);
+    domain tuning applies on top of it."""
+    if settings.embedding_model.startswith("hash:"):
+        name = settings.embedding_model
         return HashEmbedder(int(name.split(":", 1)[1] or 256), name=name)
-    location = location or resolve_model_location(settings)
+    name, location = resolve_model(settings, location)
     qt, bt = default_threads(settings)
     log.info("loading embedding model %s from %s (%s)", name, location, settings.embedding_backend)
     emb: Any = None
     if settings.embedding_backend == "onnx":
-        emb = _onnx_embedder(settings, location, qt, bt)
+        emb = _onnx_embedder(settings, name, location, qt, bt)
     if emb is None:
         emb = SentenceTransformerEmbedder(
             name, location, batch_size=settings.embedding_batch_size, query_threads=qt, batch_threads=bt

@@ -18,16 +18,20 @@ import hashlib
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from baocao.settings import Settings
 from ingest.indicators import extract_chunk, extract_parsed
 from ingest.models import SIGNATURE_HEADING, DocumentMeta, ParsedDocument
 from ingest.sentences import unit_texts
-from vectorstore.embeddings import Embedder, load_embedder
+from vectorstore.embeddings import Embedder, load_embedder, vector_name
 from vectorstore.indicator_store import FILE_NAME as INDICATORS_FILE
 from vectorstore.indicator_store import IndicatorStore
 from vectorstore.ports import (
@@ -46,6 +50,8 @@ __all__ = ["AddResult", "Index", "StoredChunk", "UnitHit", "document_units", "ma
 log = logging.getLogger(__name__)
 
 _DOCS_TTL_S = 2.0
+_UNIT_CACHE_CHUNKS = 4096  # sentence vectors of this many chunks kept for answers (~9 KB each)
+UnitVector = npt.NDArray[np.float32]
 
 
 def make_engine(settings: Settings, model_name: str) -> Engine:
@@ -96,6 +102,10 @@ class Index:
         self._indicators: IndicatorStore | None = None
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
+        self._planned_name: str | None = None
+        self._unit_cache: OrderedDict[str, list[tuple[str, UnitVector]]] = OrderedDict()
+        self._unit_lock = threading.Lock()
+        self._docs_stamp: int | None = None
         self._engine = make_engine(settings, self.model_name)
         self._docs_cache: tuple[float, dict[str, DocumentMeta]] | None = None
         self._seen_docs: set[str] | None = None  # committed ids as of this process's last look
@@ -113,7 +123,11 @@ class Index:
     # model ---------------------------------------------------------------------------
     @property
     def model_name(self) -> str:
-        return self._embedder.name if self._embedder is not None else self.settings.embedding_model
+        if self._embedder is not None:
+            return self._embedder.name
+        if self._planned_name is None:  # what the vectors will be named, before the model loads
+            self._planned_name = vector_name(self.settings)
+        return self._planned_name
 
     @property
     def embedder_loaded(self) -> bool:
@@ -142,6 +156,11 @@ class Index:
             self._engine.changed_elsewhere()
         self._seen_docs = set(docs)
         self._docs_cache = (now, docs)
+        stamp = hash(frozenset((i, m.ingested_at) for i, m in docs.items()))
+        if stamp != self._docs_stamp:
+            with self._unit_lock:
+                self._unit_cache.clear()
+            self._docs_stamp = stamp
         return docs
 
     def _committed_counts(self) -> dict[str, int]:
@@ -349,9 +368,30 @@ class Index:
         docs_in = [d for d in allowed_docs if d in committed] if allowed_docs is not None else list(committed)
         return self._engine.dense_units(query_vector, k, docs_in)
 
-    def unit_vectors(self, chunk_ids: list[str]) -> dict[str, list[tuple[str, list[float]]]]:
-        """The stored sentence units of the given chunks: chunk id -> [(text, vector)] in order."""
-        return self._engine.unit_vectors(chunk_ids) if chunk_ids else {}
+    def unit_vectors(self, chunk_ids: list[str]) -> dict[str, list[tuple[str, UnitVector]]]:
+        """The stored sentence units of the given chunks: chunk id -> [(text, vector)] in order.
+
+        Every answer reads them; they are kept in memory per chunk (ids are content hashes) until
+        the committed documents change, here or in another process."""
+        if not chunk_ids:
+            return {}
+        self.documents()  # notices a write (ours, or another process's) and empties the cache
+        with self._unit_lock:
+            missing = [c for c in dict.fromkeys(chunk_ids) if c not in self._unit_cache]
+        got = self._engine.unit_vectors(missing) if missing else {}
+        out: dict[str, list[tuple[str, UnitVector]]] = {}
+        with self._unit_lock:
+            for c in missing:
+                self._unit_cache[c] = [(t, np.asarray(v, dtype=np.float32)) for t, v in got.get(c, [])]
+            for c in chunk_ids:
+                rows = self._unit_cache.get(c)
+                if rows is not None:
+                    self._unit_cache.move_to_end(c)
+                    if rows:
+                        out[c] = rows
+            while len(self._unit_cache) > _UNIT_CACHE_CHUNKS:
+                self._unit_cache.popitem(last=False)
+        return out
 
     def close(self) -> None:
         if self._indicators is not None:

