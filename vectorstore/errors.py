@@ -11,11 +11,21 @@ class EmbeddingModelMismatch(RuntimeError):
     """The index was built with another embedding model or dimension."""
 
 
+TUNED_MARK = "+tuned-"  # vectorstore.tuning: "<model>+tuned-<hash>"
+
+
 def model_mismatch(where: str, stored: str, model_name: str) -> EmbeddingModelMismatch:
+    base, current = stored.split(TUNED_MARK)[0], model_name.split(TUNED_MARK)[0]
+    reload = "dùng BAOCAO_DATA_DIR khác (hoặc `make clean`) rồi nạp lại báo cáo"
+    if base != current:
+        fix = f"đặt lại BAOCAO_EMBEDDING_MODEL={base}, hoặc {reload}"
+    elif TUNED_MARK in stored and TUNED_MARK in model_name:
+        fix = f"mô hình đã được tinh chỉnh lại (các cặp tinh chỉnh đã đổi) từ lúc nạp: {reload}"
+    else:
+        fix = f"đặt BAOCAO_EMBEDDING_TUNING={1 if TUNED_MARK in stored else 0}, hoặc {reload}"
     return EmbeddingModelMismatch(
         f"Chỉ mục '{where}' được tạo bằng mô hình embedding '{stored}', nhưng cấu hình hiện tại là "
-        f"'{model_name}'. Không trộn hai mô hình: đặt lại BAOCAO_EMBEDDING_MODEL={stored}, "
-        "hoặc dùng BAOCAO_DATA_DIR khác (hoặc `make clean`) rồi nạp lại báo cáo."
+        f"'{model_name}'. Không trộn hai mô hình: {fix}."
     )
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from baocao.settings import Settings
+from vectorstore.errors import TUNED_MARK
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def base_identity(location: str) -> str:
 
 
 def tuned_name(name: str, key: str) -> str:
-    return f"{name}+tuned-{key}"
+    return f"{name}{TUNED_MARK}{key}"
 
 
 def fine_tune(base_location: str, pairs: Sequence[Pair], out_dir: Path, prefixes: tuple[str, str]) -> None:

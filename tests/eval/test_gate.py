@@ -23,19 +23,20 @@ from vectorstore.index import Index
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # set -> metric -> (comparison, floor)
-# measured 2026-12-02 (accuracy_all / false refusals / refusal recall): paraphrase 0.321 / 0.678 /
-# 0.750, paraphrase2 0.445 / 0.553 / 0.812, close 0.828 / 0.096 / 0.750, followup 0.674,
-# new reports 0.756 / 0.086 / 0.667
+# measured 2026-12-02, tuned embedding model + cross-fitted ranker (accuracy_all / false refusals /
+# refusal recall): paraphrase 0.336 / 0.713 / 0.938, paraphrase2 0.455 / 0.564 / 0.875, close
+# 0.843 / 0.061 / 0.700, followup 0.721, new reports 0.817 / 0.100 / 0.917. Floors leave ~4 points
+# for another CPU's float rounding in the tuned weights.
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
-    "paraphrase": {"accuracy_all": (">=", 0.28), "false_refusal_rate": ("<=", 0.72)},
-    "paraphrase2": {"accuracy_all": (">=", 0.40), "false_refusal_rate": ("<=", 0.60)},
+    "paraphrase": {"accuracy_all": (">=", 0.29), "false_refusal_rate": ("<=", 0.76)},
+    "paraphrase2": {"accuracy_all": (">=", 0.41), "false_refusal_rate": ("<=", 0.61)},
     "close": {
-        "accuracy_all": (">=", 0.79),
-        "false_refusal_rate": ("<=", 0.13),
-        "refusal_recall": (">=", 0.65),
+        "accuracy_all": (">=", 0.80),
+        "false_refusal_rate": ("<=", 0.11),
+        "refusal_recall": (">=", 0.60),
     },
-    "followup": {"accuracy_all": (">=", 0.62)},
-    "newreports": {"accuracy_all": (">=", 0.71), "false_refusal_rate": ("<=", 0.13)},
+    "followup": {"accuracy_all": (">=", 0.67)},
+    "newreports": {"accuracy_all": (">=", 0.77), "false_refusal_rate": ("<=", 0.15)},
 }
 
 

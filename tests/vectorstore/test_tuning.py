@@ -117,3 +117,16 @@ def test_committed_ranker_was_fitted_with_the_model_a_fresh_machine_builds(tmp_p
     expected = tuning.tuned_name(DEFAULT_EMBEDDING_MODEL, tuning.tuning_key(tuning.base_identity(str(base))))
     fitted = json.loads(RANKER_PATH.read_text(encoding="utf-8"))["embedding_model"]
     assert fitted == expected, "tuning pairs or recipe changed: run `make fit` and commit the ranker"
+
+
+def test_an_index_of_the_untuned_model_is_refused_with_the_switch_named() -> None:
+    from vectorstore.errors import model_mismatch
+
+    tuned = tuning.tuned_name(DEFAULT_EMBEDDING_MODEL, "abc")
+    assert "BAOCAO_EMBEDDING_TUNING=0" in str(model_mismatch("baocao_chunks", DEFAULT_EMBEDDING_MODEL, tuned))
+    assert "BAOCAO_EMBEDDING_TUNING=1" in str(model_mismatch("baocao_chunks", tuned, DEFAULT_EMBEDDING_MODEL))
+    other = str(model_mismatch("baocao_chunks", tuned, tuning.tuned_name(DEFAULT_EMBEDDING_MODEL, "def")))
+    assert "tinh chỉnh lại" in other and "nạp lại" in other
+    assert f"BAOCAO_EMBEDDING_MODEL={DEFAULT_EMBEDDING_MODEL}," in str(
+        model_mismatch("baocao_chunks", tuned, "intfloat/multilingual-e5-base")
+    )
