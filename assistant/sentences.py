@@ -40,19 +40,31 @@ def token_sets(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str
     return frozenset(toks), frozenset(folded), frozenset(bigrams)
 
 
+@lru_cache(maxsize=50_000)
+def _seq_keys(seq: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """A question sequence's folded syllables and its exact / folded bigram keys (computed once
+    per sequence, not once per candidate sentence)."""
+    folded = tuple(fold(t) for t in seq)
+    return (
+        folded,
+        tuple(f"{a}_{b}" for a, b in pairwise(seq)),
+        tuple(f"~{a}_{b}" for a, b in pairwise(folded)),
+    )
+
+
 def _seq_match(seq: tuple[str, ...], ex: frozenset[str], fo: frozenset[str], bi: frozenset[str]) -> float:
+    folded, exact_bi, folded_bi = _seq_keys(seq)
     if len(seq) == 1:
-        t = seq[0]
-        if t in ex:
+        if seq[0] in ex:
             return 1.0
-        return 0.9 if fold(t) in fo else 0.0
+        return 0.9 if folded[0] in fo else 0.0
     got = 0.0
-    for a, b in pairwise(seq):
-        if f"{a}_{b}" in bi:
+    for i in range(len(seq) - 1):
+        if exact_bi[i] in bi:
             got += 1.0
-        elif f"~{fold(a)}_{fold(b)}" in bi:
+        elif folded_bi[i] in bi:
             got += 0.9
-        elif fold(a) in fo and fold(b) in fo:
+        elif folded[i] in fo and folded[i + 1] in fo:
             got += 0.3  # both syllables present but apart: weak evidence of the same word
     return got / (len(seq) - 1)
 
