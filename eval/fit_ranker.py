@@ -106,10 +106,10 @@ def _answerers(reports: Path, data_dir: Path, folds: int) -> tuple[Answerers, li
     """The fitting assistants and their indexes: one per cross-fitting fold when the embedding
     model is tuned (each fold's model tuned on the other folds' pairs), else one."""
     from assistant.service import Assistant
-    from vectorstore.tuning import pairs_path, read_pairs, write_pairs
+    from vectorstore.tuning import pairs_path, read_pairs, tuning_on, write_pairs
 
     base = index_settings(data_dir)
-    if folds <= 1 or not base.embedding_tuning or not pairs_path(base).is_file():
+    if folds <= 1 or not tuning_on(base):
         settings, index = _index(reports, data_dir)
         return Answerers([Assistant(settings, index=index, use_llm=False)]), [index]
     pairs = read_pairs(pairs_path(base))

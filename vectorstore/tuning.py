@@ -163,9 +163,13 @@ def pairs_path(settings: Settings) -> Path:
     return settings.embedding_tuning_pairs or PAIRS_PATH
 
 
+def tuning_on(settings: Settings) -> bool:
+    return settings.embedding_tuning and pairs_path(settings).is_file()
+
+
 def planned_name(settings: Settings, name: str, base_location: str) -> str:
     """The name the vectors of model ``name`` carry, without building or loading anything."""
-    if not settings.embedding_tuning or not pairs_path(settings).is_file():
+    if not tuning_on(settings):
         return name
     return tuned_name(name, tuning_key(base_identity(base_location), pairs_path(settings)))
 
@@ -173,7 +177,7 @@ def planned_name(settings: Settings, name: str, base_location: str) -> str:
 def ensure_tuned(settings: Settings, name: str, base_location: str) -> tuple[str, str] | None:
     """``(tuned name, tuned model dir)`` for the model ``name`` at ``base_location``, built once
     into the shared model cache; None when tuning is off or there are no pairs."""
-    if planned_name(settings, name, base_location) == name:
+    if not tuning_on(settings):
         return None
     fingerprint = base_identity(base_location)
     key = tuning_key(fingerprint, pairs_path(settings))
