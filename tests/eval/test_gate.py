@@ -30,6 +30,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
     "paraphrase": {"accuracy_all": (">=", 0.29), "false_refusal_rate": ("<=", 0.76)},
     "paraphrase2": {"accuracy_all": (">=", 0.41), "false_refusal_rate": ("<=", 0.61)},
+    # written after this session's changes, blind to the code (0.440 / 0.605 / 0.857)
+    "paraphrase3": {"accuracy_all": (">=", 0.40), "false_refusal_rate": ("<=", 0.65)},
     "close": {
         "accuracy_all": (">=", 0.80),
         "false_refusal_rate": ("<=", 0.11),
