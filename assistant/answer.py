@@ -8,23 +8,22 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from assistant.figures import asked_units as question_units
 from assistant.figures import figure_of_asked_unit, has_figure, rate_subject
-from assistant.glossary import expand_text
+from assistant.layout import SECTION_HINTS, passage_layout
 from assistant.query import QueryInfo, contains_cue
 from assistant.ranker import Ranker, add_relative, load_ranker
-from assistant.sentences import Alternatives, Sentence, TermWeights, coverage, split_sentences
+from assistant.sentences import Alternatives, Matcher, Sentence, TermWeights, coverage
 from assistant.types import AnswerRecord, Citation, Passage, citation_for
 from baocao import thesaurus
 from baocao.vntext import TOKEN_RE, fold, has_diacritics, tokenize
 from ingest.models import SIGNATURE_HEADING
 from vectorstore.ports import TermStats
-
-LIST_MAX = 8
 
 
 @dataclass
@@ -39,14 +38,7 @@ class Pick:
     features: dict[str, float] = field(default_factory=dict)  # the ranker's inputs
 
 
-_FOOTNOTE_REF_RE = re.compile(r"(?<=[\w.;,)%])\((\d{1,2})\)")
-_FOOTNOTE_TEXT_RE = re.compile(r"^\s*Chú thích \((\d{1,2})\):")
-_CONTEXT_SENTENCES = 3
-
-
 CONTEXT_WEIGHT = 0.3
-# Words a section answers to although its text does not say them.
-SECTION_HINTS = {SIGNATURE_HEADING: "người ký ký tên ai ký văn bản báo cáo kế hoạch"}
 
 
 def term_weights(info: QueryInfo, lex: TermStats) -> TermWeights:
@@ -135,39 +127,6 @@ def _year_hint(info: QueryInfo, passage: Passage, sent: Sentence) -> float:
     return bonus
 
 
-_ITEM_RE = re.compile(r"^\s*(?:[-+•*–]|\d{1,2}[.)]|[a-zđ][.)])\s+")
-
-
-def _list_continuation(sents: list[Sentence], si: int) -> list[Sentence]:
-    """For a list question: the clauses/items that continue sentence ``si``."""
-    s = sents[si]
-    out = [x for x in sents[si + 1 : si + 1 + LIST_MAX] if x.group == s.group]  # rest of a split sentence
-    if out:
-        return out
-    if is_heading_line(s) or _ITEM_RE.match(s.text):
-        for x in sents[si + 1 : si + 1 + LIST_MAX]:
-            if is_heading_line(x) and not _ITEM_RE.match(x.text) and out:
-                break
-            out.append(x)
-    return out
-
-
-def is_heading_line(s: Sentence) -> bool:
-    t = s.text.strip()
-    return len(t) < 110 and not t.endswith((".", ";")) and not _FOOTNOTE_TEXT_RE.match(t)
-
-
-def _footnotes(sents: list[Sentence]) -> tuple[dict[str, Sentence], dict[str, Sentence]]:
-    """Footnote sentences by number, and the sentence referencing each footnote."""
-    notes = {m.group(1): x for x in sents if (m := _FOOTNOTE_TEXT_RE.match(x.text))}
-    refs: dict[str, Sentence] = {}
-    for x in sents:
-        if not _FOOTNOTE_TEXT_RE.match(x.text):
-            for n in _FOOTNOTE_REF_RE.findall(x.text):
-                refs.setdefault(n, x)
-    return notes, refs
-
-
 PLAN_CUES = (
     "kế hoạch",
     "chỉ tiêu",
@@ -184,6 +143,7 @@ _CARRIED_OUT_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def is_plan(text: str) -> bool:
     """Whether a heading path or question is about the plan (targets, tasks) rather than
     what was achieved; a plan word governed by "thực hiện"/"kết quả" names an achievement."""
@@ -227,73 +187,58 @@ def score_sentences(
     plan_q = is_plan(info.question)
     who_q = contains_cue(info.question, WHO_CUES)
     unaccented = not has_diacritics(info.question)
+    match = Matcher(weights)
     for pi, p in enumerate(passages):
-        sents = split_sentences(p.text, pi)
-        if p.section in SECTION_HINTS:  # e.g. the signature block reads as one statement
-            sents = [Sentence(" ".join(x.text for x in sents), pi, 0)] if sents else []
+        lay = passage_layout(p.section, p.text)
+        sents = lay.at(pi)
         vecs = dict(signals.unit_vectors.get(p.chunk_id, []))
-        notes, refs = _footnotes(sents)
-        hay = " " + " ".join(fold(t) for t in tokenize(f"{p.section} {p.text}")) + " "
         name_miss = float(
-            any(" " + " ".join(fold(t) for t in tokenize(n)) + " " not in hay for n in info.names)
+            any(" " + " ".join(fold(t) for t in tokenize(n)) + " " not in lay.hay for n in info.names)
         )
-        sec_cov = coverage(weights, p.section)
+        sec_cov = match.coverage(p.section)
         plan_s = is_plan(p.section) or any(
             y > max(p.years or [0]) for y in map(int, _YEAR_RE.findall(p.section))
         )
+        hint = SECTION_HINTS.get(p.section, "")
+        hinted = bool(hint) and any(t in hint for t in info.content_tokens)
         for si, s in enumerate(sents):
-            fn = _FOOTNOTE_TEXT_RE.match(s.text)
-            own_notes = [] if fn else [notes[n] for n in _FOOTNOTE_REF_RE.findall(s.text) if n in notes]
-            prev = [
-                x for x in sents[max(0, si - _CONTEXT_SENTENCES) : si] if not _FOOTNOTE_TEXT_RE.match(x.text)
-            ]
-            heads = [x for x in sents[:si] if is_heading_line(x)]
-            para_lead = next((x for x in sents[:si] if x.para == s.para), None)
-            for extra_ctx in (para_lead, heads[-1] if heads else None):
-                if extra_ctx is not None and extra_ctx not in prev:
-                    prev.insert(0, extra_ctx)
-            if fn and fn.group(1) in refs:
-                prev = [refs[fn.group(1)]]
-            near = [x for x in (para_lead, heads[-1] if heads else None) if x is not None]
-            context = " ".join([p.section, *(x.text for x in prev if x not in near)])
-            body = expand_text(" ".join([s.text, *(x.text for x in own_notes)]))
-            own = coverage(weights, body)
+            slot = lay.slots[si]
+            own_notes = [sents[i] for i in slot.own_notes]
+            body = slot.body
+            own = match.coverage(body)
             cov = max(
-                coverage(weights, body, context=context),
-                coverage(weights, body, context=" ".join(x.text for x in near), context_factor=0.85),
+                match.coverage(body, context=slot.context),
+                match.coverage(body, context=slot.near_text, context_factor=0.85),
             )
-            if p.section in SECTION_HINTS and any(t in SECTION_HINTS[p.section] for t in info.content_tokens):
-                cov = max(cov, coverage(weights, body, context=SECTION_HINTS[p.section], context_factor=0.9))
+            if hinted:
+                cov = max(cov, match.coverage(body, context=hint, context_factor=0.9))
             pk = Pick(s, 0.0, cov, notes=own_notes, asked_units=asked_units)
-            if (info.wants_list or is_heading_line(s)) and not s.ends_with_colon:
-                pk.extra = _list_continuation(sents, si)
-            if prev and own < cov - 0.2:
+            if (info.wants_list or slot.heading) and not s.ends_with_colon:
+                pk.extra = [sents[i] for i in slot.continuation]
+            if slot.prev and own < cov - 0.2:
                 # name what the sentence is about: the nearest short lead that adds the missing terms
-                for cand in reversed(prev):
-                    if len(cand.text) < 160 and coverage(weights, f"{cand.text} {body}") > own + 0.1:
+                for cand in reversed([sents[i] for i in slot.prev]):
+                    if len(cand.text) < 160 and match.coverage(f"{cand.text} {body}") > own + 0.1:
                         pk.lead = cand
                         break
             if s.ends_with_colon:
-                following = sents[si + 1 : si + 1 + LIST_MAX]
-                bullets = [x for x in following if x.is_bullet]
-                pk.extra = bullets or following
+                pk.extra = [sents[i] for i in slot.following]
                 if pk.extra:
                     pk.coverage = max(
-                        cov, coverage(weights, " ".join(x.text for x in [s, *pk.extra]), p.section)
+                        cov, match.coverage(" ".join(x.text for x in [s, *pk.extra]), p.section)
                     )
-            itemish = bool(_ITEM_RE.match(s.text))
             if (
-                (info.wants_list or itemish)
+                (info.wants_list or slot.item)
                 and pk.lead is not None
-                and is_heading_line(pk.lead)
+                and lay.slots[pk.lead.order].heading
                 and not pk.extra
             ):
                 # "Khuyết điểm, hạn chế là gì?": answer with the heading's items, not one item
                 head = pk.lead
                 pk = Pick(head, 0.0, cov, notes=own_notes, asked_units=asked_units)
-                pk.extra = _list_continuation(sents, head.order)
+                pk.extra = [sents[i] for i in lay.slots[head.order].continuation]
             quote = " ".join(x.text for x in [pk.lead, pk.sentence, *pk.extra, *pk.notes] if x is not None)
-            fig = has_figure(body)
+            fig = slot.figure
             of_unit = bool(asked_units) and figure_of_asked_unit(quote, asked_units)
             dense = _cosine(signals.query_vector, vecs.get(s.text))
             urank = signals.unit_ranks.get((p.chunk_id, s.text))
@@ -315,7 +260,7 @@ def score_sentences(
                 "year": _year_hint(info, p, s),
                 "plan_match": (1.0 if plan_q == plan_s else -1.0) if (plan_q or plan_s) else 0.0,
                 "list_fit": float(info.wants_list and bool(pk.extra)),
-                "heading": float(is_heading_line(s)),
+                "heading": float(slot.heading),
                 "short": float(len(s.text) < 25),
                 "closing": float(contains_cue(s.text[:30], CLOSING)),
                 "log_len": math.log(1 + len(quote)),

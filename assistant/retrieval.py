@@ -8,6 +8,7 @@ sees another ward's passages.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,6 +23,8 @@ from baocao import thesaurus
 from baocao.vntext import fold, has_diacritics
 from ingest.models import DocumentMeta
 from vectorstore.index import Index, StoredChunk, UnitHit
+
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="retrieve")
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
@@ -106,7 +109,7 @@ class HybridRetriever(BaseRetriever):
         out_r = Retrieval(timings=timings)
         if allowed is not None and not allowed:
             return out_r
-        dense: list[StoredChunk] = []
+        dense: list[tuple[str, float]] = []
         units: list[UnitHit] = []
         lexical: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "dense"):
@@ -114,8 +117,10 @@ class HybridRetriever(BaseRetriever):
             vec = idx.embedder.embed_query(expanded)
             timings["embed_ms"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
-            dense = idx.dense_search(vec, self.candidates, allowed)
-            units = idx.dense_search_units(vec, self.unit_candidates, allowed)
+            # the two searches overlap: the store's native code runs without the GIL
+            pending = _POOL.submit(idx.dense_search_units, vec, self.unit_candidates, allowed)
+            dense = idx.dense_search_ids(vec, self.candidates, allowed)
+            units = pending.result()
             timings["dense_ms"] = (time.perf_counter() - t0) * 1000
             out_r.query_vector = vec
             for r, u in enumerate(units):
@@ -132,27 +137,28 @@ class HybridRetriever(BaseRetriever):
         dense_weight = (
             self.dense_weight if has_diacritics(query) else self.dense_weight * self.unaccented_dense_factor
         )
-        for r, ch in enumerate(dense):
-            dense_rank[ch.chunk_id] = r + 1
-            scores[ch.chunk_id] = scores.get(ch.chunk_id, 0.0) + dense_weight / (self.rrf_k + r + 1)
+        for r, (cid, _d) in enumerate(dense):
+            dense_rank[cid] = r + 1
+            scores[cid] = scores.get(cid, 0.0) + dense_weight / (self.rrf_k + r + 1)
         unit_parents = list(dict.fromkeys(u.parent for u in units))
         for r, cid in enumerate(unit_parents):
             scores[cid] = scores.get(cid, 0.0) + self.unit_weight * dense_weight / (self.rrf_k + r + 1)
         for r, (cid, _s) in enumerate(lexical):
             lex_rank[cid] = r + 1
             scores[cid] = scores.get(cid, 0.0) + self.lexical_weight / (self.rrf_k + r + 1)
-        ranked = sorted(scores, key=lambda c: -scores[c])[:k]
-        known = {c.chunk_id: c for c in dense}
-        missing = [c for c in ranked if c not in known]
-        known.update(idx.get_chunks(missing))
-        out = []
-        for cid in ranked:
-            if cid not in known:
-                continue  # removed meanwhile
-            p = passage_from(known[cid], scores[cid])
-            p.dense_rank = dense_rank.get(cid)
-            p.lexical_rank = lex_rank.get(cid)
-            out.append(p)
+        order = sorted(scores, key=lambda c: -scores[c])
+        out: list[Passage] = []
+        start = 0
+        while len(out) < k and start < len(order):  # read only the chunks kept (orphans skipped)
+            batch = order[start : start + k - len(out)]
+            start += len(batch)
+            known = idx.committed_chunks(batch)
+            for cid in batch:
+                if cid in known:  # else removed meanwhile, or an interrupted write's
+                    p = passage_from(known[cid], scores[cid])
+                    p.dense_rank = dense_rank.get(cid)
+                    p.lexical_rank = lex_rank.get(cid)
+                    out.append(p)
         timings["fuse_ms"] = (time.perf_counter() - t0) * 1000
         out_r.passages = out
         return out_r

@@ -73,17 +73,38 @@ def _unit_match(unit: Alternatives, ex: frozenset[str], fo: frozenset[str], bi: 
     return max(_seq_match(seq, ex, fo, bi) for seq in unit)
 
 
+class Matcher:
+    """Coverage of one question's terms over many texts: each text's per-term matches are
+    computed once (a candidate is read alone, with its context and with its lead)."""
+
+    def __init__(self, weights: TermWeights) -> None:
+        self.weights = weights
+        self.total = weights.total
+        self._memo: dict[str, tuple[float, ...]] = {}
+
+    def matches(self, text: str) -> tuple[float, ...]:
+        hit = self._memo.get(text)
+        if hit is None:
+            ex, fo, bi = token_sets(text)
+            hit = tuple(_unit_match(unit, ex, fo, bi) for unit, _w in self.weights.units)
+            self._memo[text] = hit
+        return hit
+
+    def coverage(self, text: str, context: str = "", context_factor: float = 0.6) -> float:
+        """Share of the question's weighted units found in ``text`` (``context`` counts less)."""
+        if self.total <= 0:
+            return 0.0
+        own = self.matches(text)
+        ctx = self.matches(context) if context else None
+        got = 0.0
+        for i, (_unit, w) in enumerate(self.weights.units):
+            m = own[i]
+            if m < 1.0 and ctx is not None:
+                m = max(m, context_factor * ctx[i])
+            got += m * w
+        return got / self.total
+
+
 def coverage(weights: TermWeights, text: str, context: str = "", context_factor: float = 0.6) -> float:
     """Share of the question's weighted units found in ``text`` (``context`` counts less)."""
-    if weights.total <= 0:
-        return 0.0
-    ex, fo, bi = token_sets(text)
-    empty: frozenset[str] = frozenset()
-    cex, cfo, cbi = token_sets(context) if context else (empty, empty, empty)
-    got = 0.0
-    for unit, w in weights.units:
-        m = _unit_match(unit, ex, fo, bi)
-        if m < 1.0 and context:
-            m = max(m, context_factor * _unit_match(unit, cex, cfo, cbi))
-        got += m * w
-    return got / weights.total
+    return Matcher(weights).coverage(text, context, context_factor)

@@ -9,11 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.answer import (
-    LIST_MAX,
     Pick,
     Signals,
     compose,
-    is_heading_line,
     refusal,
     score_sentences,
     source_phrase,
@@ -21,6 +19,7 @@ from assistant.answer import (
 )
 from assistant.compare import compare, is_trend
 from assistant.conversation import understand
+from assistant.layout import LIST_MAX, is_heading_line
 from assistant.query import QueryInfo, analyse, contains_cue
 from assistant.ranker import load_ranker
 from assistant.retrieval import Filters, HybridRetriever, Mode

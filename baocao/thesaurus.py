@@ -52,18 +52,23 @@ def load(path: Path = THESAURUS_PATH) -> tuple[Entry, ...]:
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> list[tuple[str, re.Pattern[str], Entry, str]]:
-    """(first syllable, pattern, entry, phrase), longest phrase first. A phrase cannot match a
-    text without its first syllable: the cheap substring test skips most patterns."""
+def _patterns() -> dict[str, list[tuple[int, re.Pattern[str], Entry, str]]]:
+    """First word run -> [(rank, pattern, entry, phrase)], rank 0 the longest phrase. A phrase
+    cannot match a text without its first word run ("kt" of "kt-xh"), so only the patterns of
+    the text's own word runs are tried."""
     rows: list[tuple[str, re.Pattern[str], Entry, str]] = []
     for e in load():
         for phrase in (e.term, *e.variants):
             k = _key(phrase)
             if k:
                 rx = re.compile(r"(?<!\w)" + re.escape(k).replace(r"\ ", r"\s+") + r"(?!\w)")
-                rows.append((k.split()[0], rx, e, phrase))
+                run = re.match(r"\w+", k)
+                rows.append((run.group(0) if run else k, rx, e, phrase))
     rows.sort(key=lambda r: -len(r[3]))  # longest phrase first
-    return rows
+    by_first: dict[str, list[tuple[int, re.Pattern[str], Entry, str]]] = {}
+    for rank, (head, rx, e, phrase) in enumerate(rows):
+        by_first.setdefault(head, []).append((rank, rx, e, phrase))
+    return by_first
 
 
 def find(text: str) -> list[Match]:
@@ -71,11 +76,13 @@ def find(text: str) -> list[Match]:
 
     ``fold`` keeps one character per character, so spans index the original text."""
     key = fold(nfc(text)).lower()
+    index = _patterns()
+    tried = sorted(
+        (row for w in set(re.findall(r"\w+", key)) for row in index.get(w, ())), key=lambda r: r[0]
+    )
     taken = [False] * len(key)
     out: list[Match] = []
-    for probe, rx, entry, phrase in _patterns():
-        if probe not in key:
-            continue
+    for _rank, rx, entry, phrase in tried:
         for m in rx.finditer(key):
             if any(taken[m.start() : m.end()]):
                 continue

@@ -245,6 +245,20 @@ class ChromaEngine:
             )
         ]
 
+    def dense_ids(
+        self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None
+    ) -> list[tuple[str, float]]:
+        # ids and distances only: decoding the chunks' metadata costs more than the search
+        kwargs: dict[str, Any] = {
+            "query_embeddings": [list(vector)],
+            "n_results": k,
+            "include": ["distances"],
+        }
+        if doc_ids is not None:
+            kwargs["where"] = {"doc_id": {"$in": list(doc_ids)}}
+        res = self._query("chunks", kwargs)
+        return list(zip(res["ids"][0], map(float, (res["distances"] or [[]])[0]), strict=False))
+
     def dense_units(self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None) -> list[UnitHit]:
         kwargs: dict[str, Any] = {
             "query_embeddings": [list(vector)],
@@ -255,7 +269,14 @@ class ChromaEngine:
             kwargs["where"] = {"doc_id": {"$in": list(doc_ids)}}
         res = self._query("units", kwargs)
         return [
-            UnitHit(uid, str(meta.get("parent", "")), text or "", int(meta.get("order", 0)), float(dist))
+            UnitHit(
+                uid,
+                str(meta.get("parent", "")),
+                text or "",
+                int(meta.get("order", 0)),
+                float(dist),
+                str(meta.get("doc_id", "")),
+            )
             for uid, text, meta, dist in zip(
                 res["ids"][0],
                 (res["documents"] or [[]])[0],

@@ -18,7 +18,6 @@ import hashlib
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from ingest.sentences import unit_texts
 from vectorstore.embeddings import Embedder, load_embedder, vector_name
 from vectorstore.indicator_store import FILE_NAME as INDICATORS_FILE
 from vectorstore.indicator_store import IndicatorStore
+from vectorstore.memo import ChunkMemo
 from vectorstore.ports import (
     AddResult,
     DocumentHook,
@@ -50,7 +50,7 @@ __all__ = ["AddResult", "Index", "StoredChunk", "UnitHit", "document_units", "ma
 log = logging.getLogger(__name__)
 
 _DOCS_TTL_S = 2.0
-_UNIT_CACHE_CHUNKS = 4096  # sentence vectors of this many chunks kept for answers (~9 KB each)
+_MEMO_CHUNKS = 4096  # chunks (and their sentence vectors, ~9 KB a chunk) kept in memory for answers
 UnitVector = npt.NDArray[np.float32]
 
 
@@ -103,8 +103,8 @@ class Index:
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._planned_name: str | None = None
-        self._unit_cache: OrderedDict[str, list[tuple[str, UnitVector]]] = OrderedDict()
-        self._unit_lock = threading.Lock()
+        self._unit_memo: ChunkMemo[list[tuple[str, UnitVector]]] = ChunkMemo(_MEMO_CHUNKS)
+        self._chunk_memo: ChunkMemo[StoredChunk] = ChunkMemo(_MEMO_CHUNKS)
         self._docs_stamp: int | None = None
         self._engine = make_engine(settings, self.model_name)
         self._docs_cache: tuple[float, dict[str, DocumentMeta]] | None = None
@@ -158,8 +158,8 @@ class Index:
         self._docs_cache = (now, docs)
         stamp = hash(frozenset((i, m.ingested_at) for i, m in docs.items()))
         if stamp != self._docs_stamp:
-            with self._unit_lock:
-                self._unit_cache.clear()
+            self._unit_memo.clear()
+            self._chunk_memo.clear()
             self._docs_stamp = stamp
         return docs
 
@@ -342,31 +342,62 @@ class Index:
         got = self._engine.find(doc_id, position=position)
         return got[0] if got else None
 
+    def _scope(self, allowed_docs: list[str] | None) -> tuple[dict[str, DocumentMeta], list[str] | None]:
+        """The committed documents, and the id list a search must be narrowed to (None: every
+        committed document; the search runs unfiltered and drops orphans of an interrupted
+        write itself, which is faster than an id-list filter)."""
+        committed = self.documents()
+        if allowed_docs is not None and set(allowed_docs) != set(committed):
+            return committed, [d for d in allowed_docs if d in committed]
+        return committed, None
+
     def dense_search(
         self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None
     ) -> list[StoredChunk]:
         """Nearest chunks of committed documents (``allowed_docs`` narrows further)."""
-        committed = self.documents()
+        committed, narrow = self._scope(allowed_docs)
         if not committed or (allowed_docs is not None and not allowed_docs):
             return []
-        if allowed_docs is not None and set(allowed_docs) != set(committed):
-            return self._engine.dense(query_vector, k, [d for d in allowed_docs if d in committed])
-        # unfiltered first (no id list in the request); orphans of an interrupted write are dropped
+        if narrow is not None:
+            return self._engine.dense(query_vector, k, narrow) if narrow else []
         hits = self._engine.dense(query_vector, k + 10, None)
         out = [c for c in hits if c.doc_id in committed]
         if len(out) >= k or len(hits) < k + 10:
             return out[:k]
         return self._engine.dense(query_vector, k, list(committed))
 
+    def dense_search_ids(
+        self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, distance) of the nearest chunks, best first, without their text: the
+        caller reads the few it keeps with ``committed_chunks``. Unfiltered, the list may hold
+        chunks of an interrupted write (``committed_chunks`` drops them)."""
+        committed, narrow = self._scope(allowed_docs)
+        if not committed or (allowed_docs is not None and not allowed_docs) or narrow == []:
+            return []
+        return self._engine.dense_ids(query_vector, k if narrow is not None else k + 10, narrow)
+
+    def committed_chunks(self, ids: list[str]) -> dict[str, StoredChunk]:
+        """The chunks of ``ids`` that belong to committed documents (kept in memory: answers
+        read the same chunks again and again)."""
+        committed = self.documents()
+        got = self._chunk_memo.get_many(ids, self._engine.get)
+        return {cid: c for cid, c in got.items() if c.doc_id in committed}
+
     def dense_search_units(
         self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None
     ) -> list[UnitHit]:
         """Nearest sentence units of committed documents (sentence-window retrieval)."""
-        committed = self.documents()
+        committed, narrow = self._scope(allowed_docs)
         if not committed or (allowed_docs is not None and not allowed_docs):
             return []
-        docs_in = [d for d in allowed_docs if d in committed] if allowed_docs is not None else list(committed)
-        return self._engine.dense_units(query_vector, k, docs_in)
+        if narrow is not None:
+            return self._engine.dense_units(query_vector, k, narrow) if narrow else []
+        hits = self._engine.dense_units(query_vector, k + 10, None)
+        out = [u for u in hits if u.doc_id in committed]
+        if len(out) >= k or len(hits) < k + 10:
+            return out[:k]
+        return self._engine.dense_units(query_vector, k, list(committed))
 
     def unit_vectors(self, chunk_ids: list[str]) -> dict[str, list[tuple[str, UnitVector]]]:
         """The stored sentence units of the given chunks: chunk id -> [(text, vector)] in order.
@@ -375,23 +406,15 @@ class Index:
         the committed documents change, here or in another process."""
         if not chunk_ids:
             return {}
-        self.documents()  # notices a write (ours, or another process's) and empties the cache
-        with self._unit_lock:
-            missing = [c for c in dict.fromkeys(chunk_ids) if c not in self._unit_cache]
-        got = self._engine.unit_vectors(missing) if missing else {}
-        out: dict[str, list[tuple[str, UnitVector]]] = {}
-        with self._unit_lock:
-            for c in missing:
-                self._unit_cache[c] = [(t, np.asarray(v, dtype=np.float32)) for t, v in got.get(c, [])]
-            for c in chunk_ids:
-                rows = self._unit_cache.get(c)
-                if rows is not None:
-                    self._unit_cache.move_to_end(c)
-                    if rows:
-                        out[c] = rows
-            while len(self._unit_cache) > _UNIT_CACHE_CHUNKS:
-                self._unit_cache.popitem(last=False)
-        return out
+        self.documents()  # notices a write (ours, or another process's) and empties the memo
+
+        def fetch(ids: list[str]) -> dict[str, list[tuple[str, UnitVector]]]:
+            got = self._engine.unit_vectors(ids)
+            return {
+                c: [(t, np.asarray(v, dtype=np.float32)) for t, v in rows] for c, rows in got.items() if rows
+            }
+
+        return self._unit_memo.get_many(chunk_ids, fetch)
 
     def close(self) -> None:
         if self._indicators is not None:

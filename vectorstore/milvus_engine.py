@@ -307,6 +307,22 @@ class MilvusEngine:
         # Milvus reports cosine similarity; the store's distance is 1 - similarity (as Chroma's)
         return [self._chunk(h, 1.0 - float(h["distance"])) for h in res[0]]
 
+    def dense_ids(
+        self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None
+    ) -> list[tuple[str, float]]:
+        if not self._ready or k <= 0:
+            return []
+        res = self._client.search(
+            self._chunks_name,
+            data=[[float(x) for x in vector]],
+            anns_field="vector",
+            limit=k,
+            filter=f"doc_id in {_q(doc_ids)}" if doc_ids is not None else "",
+            output_fields=["id"],
+            search_params={"metric_type": "COSINE", "params": {"ef": max(64, k)}},
+        )
+        return [(str(h["id"]), 1.0 - float(h["distance"])) for h in res[0]]
+
     def dense_units(self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None) -> list[UnitHit]:
         if not self._ready or k <= 0:
             return []
@@ -316,7 +332,7 @@ class MilvusEngine:
             anns_field="vector",
             limit=k,
             filter=f"doc_id in {_q(doc_ids)}" if doc_ids is not None else "",
-            output_fields=["parent", "order", "text"],
+            output_fields=["parent", "order", "text", "doc_id"],
             search_params={"metric_type": "COSINE", "params": {"ef": max(64, k)}},
         )
         return [
@@ -326,6 +342,7 @@ class MilvusEngine:
                 str(h["entity"].get("text", "")),
                 int(h["entity"].get("order", 0)),
                 1.0 - float(h["distance"]),
+                str(h["entity"].get("doc_id", "")),
             )
             for h in res[0]
         ]

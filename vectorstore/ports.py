@@ -112,6 +112,7 @@ class UnitHit:
     text: str
     order: int
     distance: float
+    doc_id: str = ""
 
 
 @dataclass
@@ -189,6 +190,10 @@ class Engine(Protocol):
 
     def dense(self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None) -> list[StoredChunk]: ...
 
+    def dense_ids(
+        self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None
+    ) -> list[tuple[str, float]]: ...
+
     def dense_units(
         self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None
     ) -> list[UnitHit]: ...
@@ -224,6 +229,12 @@ class ChunkStore(Protocol):
     def lexical_search(
         self, query: str, k: int, allowed_docs: list[str] | None = None
     ) -> list[tuple[str, float]]: ...
+
+    def dense_search_ids(
+        self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None
+    ) -> list[tuple[str, float]]: ...
+
+    def committed_chunks(self, ids: list[str]) -> dict[str, StoredChunk]: ...
 
     def dense_search_units(
         self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None

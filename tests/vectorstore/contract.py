@@ -149,6 +149,17 @@ class StoreContract:
         assert len(idx.dense_search(vec, 10)) == 10
         assert idx.dense_search(vec, 10, []) == []
         xg_ids = {c.id for c in xg.chunks}
+        ids = idx.dense_search_ids(vec, 10, only)
+        assert ids and {cid for cid, _ in ids} <= xg_ids
+        assert [d for _, d in ids] == sorted(d for _, d in ids)  # nearest first
+        assert [cid for cid, _ in idx.dense_search_ids(vec, 10)][:5] == [
+            c.chunk_id for c in idx.dense_search(vec, 5)
+        ]
+        assert idx.dense_search_ids(vec, 10, []) == []
+        assert set(idx.committed_chunks([cid for cid, _ in ids])) == {cid for cid, _ in ids}
+        idx.remove_document(nq.metadata.doc_id)
+        assert idx.committed_chunks([c.id for c in nq.chunks]) == {}
+        idx.add_document(nq)
         lex = idx.lexical_search("ngân sách", 10, only)
         assert lex and {cid for cid, _ in lex} <= xg_ids
         assert [s for _, s in lex] == sorted((s for _, s in lex), reverse=True)
@@ -259,6 +270,8 @@ class StoreContract:
             assert all(c.doc_id != killed for c in idx.dense_search(vec, 20))
             assert not {cid for cid, _ in idx.lexical_search("tl1x3 báo cáo số 1", 20)} & killed_ids
             assert all(u.parent not in killed_ids for u in idx.dense_search_units(vec, 20))
+            found = idx.committed_chunks([cid for cid, _ in idx.dense_search_ids(vec, 20)])
+            assert found and not set(found) & killed_ids
             orphans = idx.census().get(killed, (0, 0))
             assert orphans in {(0, 0), (6, idx_units(killed_doc))}, "a write is stored whole or not at all"
             assert idx.recover() == sum(orphans)
