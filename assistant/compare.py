@@ -26,10 +26,11 @@ from assistant.indicators import (
     figures_by_words,
     figures_for,
     resolve_indicator,
+    wants_rate,
 )
 from assistant.types import AnswerRecord, Citation
 from baocao.thesaurus import report_terms
-from baocao.vntext import fold
+from baocao.vntext import fold, match_key
 from ingest.indicators import IndicatorRecord, measure_of
 from vectorstore.indicator_store import indicator_key
 
@@ -46,6 +47,11 @@ _TREND_RE = re.compile(
     re.IGNORECASE,
 )
 _PLAN_ASKED = re.compile(r"kế hoạch|chỉ tiêu|mục tiêu|phấn đấu|dự kiến|giao", re.IGNORECASE)
+# "đạt bao nhiêu % so với kế hoạch": the plan is the base of a result, not what is asked
+_BASE_RE = re.compile(
+    r"(?:so với|so voi|đạt|dat|bằng|bang)\s+(?:\S+\s+){0,2}?(?:kế hoạch|ke hoach|chỉ tiêu|chi tieu)",
+    re.IGNORECASE,
+)
 _CHANGE_ASKED = re.compile(r"so với|cùng kỳ|tăng bao nhiêu|giảm bao nhiêu", re.IGNORECASE)
 _RESULT_KINDS = ("thực hiện", "ước thực hiện")
 _LOW_ASKED = re.compile(r"thấp hơn|ít hơn|nhỏ hơn|thap hon|it hon", re.IGNORECASE)
@@ -79,12 +85,12 @@ def as_of(r: IndicatorRecord) -> str:
 
 
 def _pick(
-    recs: list[IndicatorRecord], question: str, year: int | None, topic: str = ""
+    recs: list[IndicatorRecord], question: str, year: int | None, topic: str = "", keep: int = MAX_PER_WARD
 ) -> list[IndicatorRecord]:
     """One ward's figures for the comparison: the wanted kind and year, distinct values."""
     if not _CHANGE_ASKED.search(question):
         recs = [r for r in recs if r.kind != "so sánh kỳ trước"] or recs
-    kinds = ("kế hoạch",) if _PLAN_ASKED.search(question) else _RESULT_KINDS
+    kinds = ("kế hoạch",) if _PLAN_ASKED.search(_BASE_RE.sub(" ", question)) else _RESULT_KINDS
     preferred = [r for r in recs if r.kind in kinds] or recs
     if year is not None:
         same_year = [r for r in preferred if r.year == year]
@@ -100,7 +106,7 @@ def _pick(
     for r in preferred:
         if all(abs(r.value - o.value) > 1e-9 or r.unit != o.unit for o in out):
             out.append(r)
-    return out[:MAX_PER_WARD]
+    return out[:keep]
 
 
 def _target_year(by_ward: dict[str, list[IndicatorRecord]], question: str) -> int | None:
@@ -120,6 +126,58 @@ def _fmt_value(r: IndicatorRecord) -> str:
     return r.value_text
 
 
+def _in_quote(r: IndicatorRecord, quotes: list[tuple[str, str]]) -> bool:
+    """Whether the figure's sentence is one an answer quotes (same chunk, same sentence)."""
+    mine = match_key(r.text)
+    return any(
+        r.chunk_id == chunk and mine and (mine in match_key(quote) or match_key(quote) in mine)
+        for chunk, quote in quotes
+    )
+
+
+def _asked_figure(recs: list[IndicatorRecord], topic: str) -> list[IndicatorRecord]:
+    """Among the figures of the sentence that answers the topic, the one it asks for: of the
+    asked measure (a rate for "tỷ lệ"), counting what the topic counts, naming the most of
+    the topic's words; the sentence's first such figure on ties."""
+    if not recs:
+        return []
+    best = max(_fit(r, topic) for r in recs)
+    return [r for r in recs if _fit(r, topic) == best][:1]
+
+
+def _fit(r: IndicatorRecord, topic: str) -> tuple[int, int, int, int]:
+    """How well a figure fits the topic: the asked measure, the counted unit, shared words,
+    then its place in the sentence (earlier first)."""
+    key = f" {indicator_key(topic)} "
+    want = {w for w in key.split() if len(w) > 1}
+    percent = measure_of(r.unit) == "percent"
+    unit_hit = bool(r.unit) and f" {indicator_key(r.unit)} " in key
+    words = len(want & set(indicator_key(f"{r.indicator} {r.phrase} {r.unit}").split()))
+    pos = r.text.find(r.value_text)
+    return (int(percent == wants_rate(topic)), int(unit_hit), words, -(pos if pos >= 0 else len(r.text)))
+
+
+def located_figures(
+    question: str,
+    topic: str,
+    wards: list[str],
+    answer_for: Callable[[str, str], AnswerRecord],
+    ward_kind: Callable[[str], str],
+    records: list[IndicatorRecord],
+) -> dict[str, list[IndicatorRecord]]:
+    """Each ward's figures found through its own answer: the answerer (meaning and words,
+    fitted; it refuses when the ward's report does not say) picks the sentence, and the
+    indicator table gives that sentence's figures (of the asked kind and year)."""
+    out: dict[str, list[IndicatorRecord]] = {}
+    year = _years_in(question)
+    for w in wards:
+        rec = answer_for(f"{topic} {ward_kind(w)} {w}", w)
+        quotes = [] if rec.refused else [(c.chunk_id, c.quote or c.text) for c in rec.citations]
+        here = [r for r in records if r.ward == w and _in_quote(r, quotes)]
+        out[w] = _pick(here, question, year[0] if year else None, topic, keep=len(here))
+    return out
+
+
 def compare(
     question: str,
     wards: list[str],
@@ -127,17 +185,66 @@ def compare(
     ward_kind: Callable[[str], str],
     table: Callable[[], list[IndicatorRecord]] | None = None,
 ) -> AnswerRecord:
-    """``answer_for(topic_question, ward)`` answers for one ward (fallback without a table)."""
+    """``answer_for(topic_question, ward)`` answers for one ward: it locates each ward's
+    figure by meaning, and checks (or replaces) the indicator the topic's words name."""
     topic = topic_of(question, wards) or question
     records = [r for r in (table() if table else []) if r.ward in wards]
-    candidates = candidate_indicators(topic, records)[:4] if records else []
-    if not candidates and records:  # everyday wording: "nguồn thu" → "thu ngân sách" (the thesaurus)
+    named = _named_indicator(question, topic, wards, records)
+    if named is not None and is_trend(question):
+        return _trend(question, named[0], wards, named[1], ward_kind)
+    located = located_figures(question, topic, wards, answer_for, ward_kind, records)
+    if named is not None:
+        asked, _by_ward, chosen = named
+        found = [w for w in wards if located[w] and chosen.get(w)]
+        agree = [w for w in found if _same_sentence(chosen[w], located[w])]
+        # meaning overrules the words only when the answers of several wards quote figures and
+        # none of them is a figure of the indicator the words name
+        if agree or len([w for w in wards if located[w]]) < 2:
+            refined = {w: _refine(chosen.get(w) or [], located[w], topic) for w in wards}
+            return _table_answer(question, asked, wards, refined, ward_kind)
+    best = {w: _asked_figure(recs, topic) for w, recs in located.items()}
+    if any(best.values()):
+        name = next(r.indicator for recs in best.values() for r in recs)
+        return _table_answer(question, Asked(name, "any", False), wards, best, ward_kind)
+    return _quote_compare(question, topic, wards, answer_for, ward_kind)
+
+
+def _same_sentence(a: list[IndicatorRecord], b: list[IndicatorRecord]) -> bool:
+    return bool({(r.chunk_id, r.text) for r in a} & {(r.chunk_id, r.text) for r in b})
+
+
+def _refine(
+    chosen: list[IndicatorRecord], located: list[IndicatorRecord], topic: str
+) -> list[IndicatorRecord]:
+    """Several figures of a broad indicator ("đăng ký hộ tịch": births, deaths, marriages)
+    for one ward: the one the ward's answer quotes, else the one that fits the topic best
+    when one does; all of them (each cited) otherwise."""
+    if len(chosen) < 2:
+        return chosen
+    quoted = [r for r in chosen if _same_sentence([r], located)] or chosen
+    if len(quoted) == 1:
+        return quoted
+    best = _asked_figure(quoted, topic)
+    # a figure that fits the topic better (measure, unit, words; not merely its place) wins
+    if best and all(_fit(r, topic)[:3] < _fit(best[0], topic)[:3] for r in quoted if r not in best):
+        return best
+    return quoted
+
+
+def _named_indicator(
+    question: str, topic: str, wards: list[str], records: list[IndicatorRecord]
+) -> tuple[Asked, dict[str, list[IndicatorRecord]], dict[str, list[IndicatorRecord]]] | None:
+    """The indicator the topic's words name — a catalogue indicator (its aliases, or the
+    report wording the thesaurus gives for an everyday phrase), else the table's own phrase
+    sharing most of the topic's words — with each ward's figures of it."""
+    if not records:
+        return None
+    candidates = candidate_indicators(topic, records)[:4]
+    if not candidates:  # everyday wording: "nguồn thu" → "thu ngân sách" (the thesaurus)
         candidates = candidate_indicators(" ".join(report_terms(topic)), records)[:4]
-    if not candidates and records:
+    if not candidates:  # outside the catalogue: the table's own phrases sharing the topic's words
         fallback = resolve_indicator(topic, records)
         candidates = [fallback] if fallback else []
-    if not candidates:
-        return _quote_compare(question, topic, wards, answer_for, ward_kind)
     best: tuple[int, int, Any] | None = None
     for rank, asked in enumerate(candidates):
         if asked.catalogued:
@@ -153,11 +260,7 @@ def compare(
         covered = sum(1 for recs in chosen.values() if recs)
         if best is None or (covered, -rank) > best[:2]:
             best = (covered, -rank, (asked, by_ward, chosen))
-    assert best is not None
-    asked, by_ward, chosen = best[2]
-    if is_trend(question):
-        return _trend(question, asked, wards, by_ward, ward_kind)
-    return _table_answer(question, asked, wards, chosen, ward_kind)
+    return None if best is None else best[2]
 
 
 def _citation(n: int, r: IndicatorRecord) -> Citation:

@@ -6,7 +6,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from assistant.answer import (
     Pick,
@@ -216,7 +216,9 @@ class Assistant:
             rec = compare(
                 resolved,
                 targets,
-                lambda q, w: self._single(q, Filters([w], filters.doc_types, filters.years)),
+                # each ward's own answer at the shipped threshold (never the eval's sweep: a
+                # comparison shows a ward's figure only when its answer would be given)
+                lambda q, w: self._single(q, Filters([w], filters.doc_types, filters.years), threshold=None),
                 self.ward_kind,
                 lambda: self.index.indicator_table().query(IndicatorFilter(wards=targets)),
             )
@@ -226,7 +228,15 @@ class Assistant:
         rec.rewritten_question = resolved if resolved != question else ""
         return rec
 
-    def _single(self, question: str, filters: Filters, info: QueryInfo | None = None) -> AnswerRecord:
+    def _single(
+        self,
+        question: str,
+        filters: Filters,
+        info: QueryInfo | None = None,
+        threshold: float | Literal["own"] | None = "own",
+    ) -> AnswerRecord:
+        """One question over one set of filters; ``threshold`` of refusal: ``"own"`` this
+        assistant's (``answer_threshold``), ``None`` the ranker's."""
         known = self.known_wards()
         info = info or analyse(question, known)
         timings: dict[str, float] = {}
@@ -262,7 +272,9 @@ class Assistant:
             unit_ranks=found.unit_ranks,
             model=self.index.model_name,
         )
-        rec = self._extract(info, passages, signals)
+        rec = self._extract(
+            info, passages, signals, self.answer_threshold if threshold == "own" else threshold
+        )
         timings["answer_ms"] = (time.perf_counter() - t0) * 1000
         rec.timings = timings
         rec.retrieved = passages
@@ -273,7 +285,11 @@ class Assistant:
         return score_sentences(info, term_weights(info, self.index.lexical()), passages, signals)
 
     def _extract(
-        self, info: QueryInfo, passages: list[Passage], signals: Signals | None = None
+        self,
+        info: QueryInfo,
+        passages: list[Passage],
+        signals: Signals | None = None,
+        threshold: float | None = None,
     ) -> AnswerRecord:
         if not passages:
             return refusal(info, self.coverage_text(), [])
@@ -287,9 +303,9 @@ class Assistant:
             and (picks[0].sentence.ends_with_colon or info.wants_list or is_heading_line(picks[0].sentence))
         ):
             self._continue_list(picks[0], passages)
-        if info.wants_summary and picks and picks[0].score >= (self.answer_threshold or 0.0):
+        if info.wants_summary and picks and picks[0].score >= (threshold or 0.0):
             return self._summary(info, picks[0], passages)
-        rec = compose(info, picks, passages, weights, self.answer_threshold, self.index.model_name)
+        rec = compose(info, picks, passages, weights, threshold, self.index.model_name)
         if rec is None:
             return refusal(info, self.coverage_text(), passages)
         return rec

@@ -12,4 +12,14 @@ from baocao.settings import REPO_ROOT
 DATA = REPO_ROOT / "eval" / "data"
 TRAIN_FILES = [DATA / f for f in ("train.jsonl", "train_paraphrase.jsonl", "train_paraphrase2.jsonl")]
 HELDOUT_DIR = DATA / "heldout"
-HELDOUT_SETS = ("paraphrase", "paraphrase2", "paraphrase3", "close", "followup", "newreports")
+HELDOUT_SETS = (
+    "paraphrase",
+    "paraphrase2",
+    "paraphrase3",
+    "paraphrase4",
+    "close",
+    "close2",
+    "compare",
+    "followup",
+    "newreports",
+)

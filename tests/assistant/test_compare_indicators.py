@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from assistant.compare import compare, is_trend, topic_of
-from assistant.types import AnswerRecord
+from assistant.compare import _pick, compare, is_trend, topic_of
+from assistant.types import AnswerRecord, Citation
 from ingest.indicators import IndicatorRecord
 
 pytestmark = pytest.mark.unit
@@ -23,7 +25,22 @@ def rec(ward: str, indicator: str, value_text: str, value: float, unit: str, **k
 
 
 def never(q: str, w: str) -> AnswerRecord:
-    raise AssertionError("the table answers; no retrieval fallback expected")
+    """A ward's own answer that finds nothing (the answerer refuses): the table decides."""
+    return AnswerRecord(question=q, answer="…", refused=True)
+
+
+def quoting(texts: dict[str, tuple[str, str]]) -> Callable[[str, str], AnswerRecord]:
+    """A ward's own answer quoting the given (chunk id, sentence)."""
+
+    def answer(q: str, w: str) -> AnswerRecord:
+        if w not in texts:
+            return never(q, w)
+        chunk, sentence = texts[w]
+        cite = Citation(n=1, ward=w, document="", section="", text=sentence, source="", chunk_id=chunk,
+                        quote=sentence)  # fmt: skip
+        return AnswerRecord(question=q, answer=sentence, citations=[cite])
+
+    return answer
 
 
 def kind(w: str) -> str:
@@ -142,3 +159,122 @@ def test_everyday_wording_reaches_the_indicator() -> None:
         "Phường nào có nguồn thu nhiều hơn?", ["Xương Giang", "Ngô Quyền"], never, kind, lambda: TABLE
     )
     assert {row["figure"] for row in r.comparison} == {"15.300.000.000đ", "17.384.571.763 đồng"}
+
+
+HO_TICH = "Đăng ký khai sinh 77 hồ sơ, khai tử 19 hồ sơ, kết hôn 28 hồ sơ."
+
+
+def test_a_broad_indicator_keeps_the_figure_the_ward_answer_quotes() -> None:
+    """ "đăng ký hộ tịch" holds births, deaths and marriages: the row is the asked one."""
+    table = [
+        rec(
+            "Xương Giang",
+            "đăng ký hộ tịch",
+            "77 hồ sơ",
+            77,
+            "hồ sơ",
+            text=HO_TICH,
+            phrase="đăng ký khai sinh",
+        ),
+        rec("Xương Giang", "đăng ký hộ tịch", "19 hồ sơ", 19, "hồ sơ", text=HO_TICH, phrase="khai tử"),
+        rec("Xương Giang", "đăng ký hộ tịch", "28 hồ sơ", 28, "hồ sơ", text=HO_TICH, phrase="kết hôn"),
+        rec("Ngô Quyền", "đăng ký hộ tịch", "45 trường hợp", 45, "trường hợp", phrase="khai tử"),
+    ]
+    r = compare(
+        "So sánh số ca đăng ký khai tử của hai phường",
+        ["Xương Giang", "Ngô Quyền"],
+        never,
+        kind,
+        lambda: table,
+    )
+    assert [row["figure"] for row in r.comparison] == ["19 hồ sơ", "45 trường hợp"]
+
+
+def test_meaning_overrules_an_indicator_named_by_a_loose_word() -> None:
+    """The topic's words name one indicator, but both wards' own answers quote the figures
+    of another: the figures of what the answers found are compared."""
+    a_text, b_text = "Thu gom trên 1,2 tấn rác thải.", "Thu gom trên 94 tấn rác, phế thải."
+    table = [
+        rec("Xương Giang", "xử lý vi phạm trật tự đô thị", "01 trường hợp", 1, "trường hợp"),
+        rec("Ngô Quyền", "xử lý vi phạm trật tự đô thị", "198 buổi", 198, "buổi"),
+        rec("Xương Giang", "rác thải thu gom", "trên 1,2 tấn", 1.2, "tấn", text=a_text, chunk_id="ca"),
+        rec("Ngô Quyền", "rác thải thu gom", "trên 94 tấn", 94, "tấn", text=b_text, chunk_id="cb"),
+    ]
+    answers = quoting({"Xương Giang": ("ca", a_text), "Ngô Quyền": ("cb", b_text)})
+    r = compare(
+        "So sánh vi phạm lượng rác gom được hai phường",
+        ["Xương Giang", "Ngô Quyền"],
+        answers,
+        kind,
+        lambda: table,
+    )
+    assert [row["figure"] for row in r.comparison] == ["trên 1,2 tấn", "trên 94 tấn"]
+    assert "phường Ngô Quyền (trên 94 tấn) cao hơn phường Xương Giang (trên 1,2 tấn)" in r.answer
+
+
+def test_one_ward_answer_does_not_overrule_the_named_indicator() -> None:
+    other = "Xử lý 01 trường hợp vi phạm."
+    table = [
+        rec("Xương Giang", "tỷ lệ hộ nghèo", "0,5%", 0.5, "%"),
+        rec("Ngô Quyền", "tỷ lệ hộ nghèo", "0,9%", 0.9, "%"),
+        rec(
+            "Xương Giang",
+            "xử lý vi phạm trật tự đô thị",
+            "01 trường hợp",
+            1,
+            "trường hợp",
+            text=other,
+            chunk_id="x",
+        ),
+    ]
+    answers = quoting({"Xương Giang": ("x", other)})
+    r = compare(
+        "So sánh tỷ lệ hộ nghèo hai phường", ["Xương Giang", "Ngô Quyền"], answers, kind, lambda: table
+    )
+    assert [row["figure"] for row in r.comparison] == ["0,5%", "0,9%"]
+
+
+def test_no_indicator_named_uses_the_figures_the_answers_quote() -> None:
+    a_text, b_text = "Đài xây dựng gần 150 chương trình, 330 tin bài.", "Đài xây dựng 102 chương trình."
+    table = [
+        rec("Xương Giang", "tin, bài", "330 tin bài", 330, "tin bài", text=a_text, chunk_id="ca"),
+        rec(
+            "Xương Giang",
+            "chương trình phát thanh",
+            "gần 150 chương trình",
+            150,
+            "chương trình",
+            text=a_text,
+            chunk_id="ca",
+        ),
+        rec(
+            "Ngô Quyền",
+            "chương trình phát thanh",
+            "102 chương trình",
+            102,
+            "chương trình",
+            text=b_text,
+            chunk_id="cb",
+        ),
+    ]
+    answers = quoting({"Xương Giang": ("ca", a_text), "Ngô Quyền": ("cb", b_text)})
+    r = compare(
+        "Đài của hai phường làm được bao nhiêu chương trình?",
+        ["Xương Giang", "Ngô Quyền"],
+        answers,
+        kind,
+        lambda: table,
+    )
+    assert [row["figure"] for row in r.comparison] == ["gần 150 chương trình", "102 chương trình"]
+
+
+def test_a_plan_as_base_is_not_a_plan_question() -> None:
+    """ "đạt bao nhiêu % so với kế hoạch" asks a result (whose base is the plan)."""
+    recs = [
+        rec("Xương Giang", "thu ngân sách", "5.700.000.000đ", 5.7e9, "đồng", kind="kế hoạch"),
+        rec("Xương Giang", "thu ngân sách", "268,43%", 268.43, "%", base="kế hoạch"),
+    ]
+    as_base = _pick(recs, "Thu ngân sách đạt bao nhiêu phần trăm so với kế hoạch?", 2023)
+    assert [r.value_text for r in as_base] == ["268,43%"]
+    asked = _pick(recs, "Kế hoạch thu ngân sách năm 2023 là bao nhiêu?", 2023)
+    assert [r.value_text for r in asked] == ["5.700.000.000đ"]
