@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from baocao.vntext import fold, nfc
+from baocao.vntext import canonical_tones, fold, has_diacritics, nfc
 
 THESAURUS_PATH = Path(__file__).parent / "data" / "thesaurus.tsv"
 
@@ -51,21 +51,30 @@ def load(path: Path = THESAURUS_PATH) -> tuple[Entry, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=1)
-def _patterns() -> dict[str, list[tuple[int, re.Pattern[str], Entry, str]]]:
+Index = dict[str, list[tuple[int, re.Pattern[str], Entry, str]]]
+
+
+def _exact_key(text: str) -> str:
+    """Lower case with one tone-mark placement ("hoà" = "hòa"); accents kept."""
+    return re.sub(r"\s+", " ", canonical_tones(nfc(text)).lower()).strip()
+
+
+@lru_cache(maxsize=2)
+def _patterns(accented: bool) -> Index:
     """First word run -> [(rank, pattern, entry, phrase)], rank 0 the longest phrase. A phrase
     cannot match a text without its first word run ("kt" of "kt-xh"), so only the patterns of
-    the text's own word runs are tried."""
+    the text's own word runs are tried. ``accented``: the patterns keep the diacritics (for a
+    text typed with them: "phát" is not "phạt"), else both sides are folded."""
     rows: list[tuple[str, re.Pattern[str], Entry, str]] = []
     for e in load():
         for phrase in (e.term, *e.variants):
-            k = _key(phrase)
+            k = _exact_key(phrase) if accented else _key(phrase)
             if k:
                 rx = re.compile(r"(?<!\w)" + re.escape(k).replace(r"\ ", r"\s+") + r"(?!\w)")
                 run = re.match(r"\w+", k)
                 rows.append((run.group(0) if run else k, rx, e, phrase))
     rows.sort(key=lambda r: -len(r[3]))  # longest phrase first
-    by_first: dict[str, list[tuple[int, re.Pattern[str], Entry, str]]] = {}
+    by_first: Index = {}
     for rank, (head, rx, e, phrase) in enumerate(rows):
         by_first.setdefault(head, []).append((rank, rx, e, phrase))
     return by_first
@@ -74,9 +83,15 @@ def _patterns() -> dict[str, list[tuple[int, re.Pattern[str], Entry, str]]]:
 def find(text: str) -> list[Match]:
     """Non-overlapping thesaurus phrases in ``text`` (longest first), in text order.
 
-    ``fold`` keeps one character per character, so spans index the original text."""
-    key = fold(nfc(text)).lower()
-    index = _patterns()
+    A text typed with diacritics is matched with them (a careful typist's "đầu" is not "đậu",
+    "qua" is not "quà"); one typed without them is matched folded. Both keys keep one
+    character per character, so spans index the original text."""
+    base = nfc(text)
+    accented = has_diacritics(base)
+    key = canonical_tones(base).lower() if accented else fold(base).lower()
+    if len(key) != len(base):  # a tone move changed the length: match folded
+        accented, key = False, fold(base).lower()
+    index = _patterns(accented)
     tried = sorted(
         (row for w in set(re.findall(r"\w+", key)) for row in index.get(w, ())), key=lambda r: r[0]
     )

@@ -264,6 +264,7 @@ SUBPROGRAMS = {
     "heldout": ("heldout", "answer the held-out sets (never tuned on) and write their reports"),
     "fit": ("fit_ranker", "fit the answer ranker on the train split (assistant/data/ranker.json)"),
     "fit-embedding": ("fit_embedding", "write the embedding model's tuning pairs from the train split"),
+    "compare-check": ("compare_check", "check comparisons ward by ward (each ward's own figure)"),
 }
 
 

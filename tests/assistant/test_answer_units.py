@@ -95,6 +95,15 @@ def test_thesaurus_phrase_matches_the_report_wording() -> None:
     assert "tai nạn giao thông" in thesaurus.report_terms("tai nan xe co")  # typed without diacritics
 
 
+def test_thesaurus_reads_diacritics_when_the_question_has_them() -> None:
+    """A careful typist's "phát" is not "phạt", "đầu" not "đậu", "qua" not "quà"."""
+    assert thesaurus.report_terms("Tỷ lệ phát triển dân số tự nhiên?") == []
+    assert not [m for m in thesaurus.find("thu nhập bình quân đầu người") if "đậu" in m.phrase]
+    assert all(m.phrase != "quà" for m in thesaurus.find("hồ sơ nộp qua cổng dịch vụ công"))
+    assert "xử phạt" in thesaurus.report_terms("so tien phat")  # without diacritics: folded
+    assert "hòa giải" in {m.entry.term for m in thesaurus.find("hoà giải ở cơ sở")}  # tone placement
+
+
 def test_sentences_keep_decimal_numbers_and_abbreviations() -> None:
     sents = split_sentences("Thu đạt 9,5 tỷ đồng. TP. Bắc Giang hỗ trợ 1.2 tấn gạo. Kết thúc.")
     assert sents[0].text == "Thu đạt 9,5 tỷ đồng."
