@@ -23,23 +23,29 @@ from vectorstore.index import Index
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # set -> metric -> (comparison, floor)
-# measured 2026-12-02, tuned embedding model + cross-fitted ranker (accuracy_all / false refusals /
-# refusal recall): paraphrase 0.336 / 0.713 / 0.938, paraphrase2 0.455 / 0.564 / 0.875, close
-# 0.843 / 0.061 / 0.700, followup 0.721, new reports 0.817 / 0.100 / 0.917. Floors leave ~4 points
-# for another CPU's float rounding in the tuned weights.
+# measured 2026-12-02 (third session), tuned embedding model + cross-fitted ranker, thesaurus read
+# with diacritics (accuracy_all / false refusals / refusal recall): paraphrase 0.336 / 0.704 / 0.875,
+# paraphrase2 0.509 / 0.489 / 0.875, paraphrase3 0.460 / 0.581 / 0.857, paraphrase4 0.467 / 0.569 /
+# 0.889, close 0.828 / 0.061 / 0.650, close2 0.800 / 0.094 / 0.750, compare 0.714 / 0.033 / 1.000,
+# followup 0.721, new reports 0.841 / 0.071 / 0.917. Floors leave ~4 points for another CPU's float
+# rounding in the tuned weights (one question of a small set moves a rate by 2-5 points).
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
-    "paraphrase": {"accuracy_all": (">=", 0.29), "false_refusal_rate": ("<=", 0.76)},
-    "paraphrase2": {"accuracy_all": (">=", 0.41), "false_refusal_rate": ("<=", 0.61)},
-    # written after this session's changes, blind to the code (0.440 / 0.605 / 0.857)
+    "paraphrase": {"accuracy_all": (">=", 0.29), "false_refusal_rate": ("<=", 0.75)},
+    "paraphrase2": {"accuracy_all": (">=", 0.46), "false_refusal_rate": ("<=", 0.54)},
     "paraphrase3": {"accuracy_all": (">=", 0.40), "false_refusal_rate": ("<=", 0.65)},
+    # written blind in the third session, before its changes were measured on them
+    "paraphrase4": {"accuracy_all": (">=", 0.42), "false_refusal_rate": ("<=", 0.62)},
     "close": {
-        "accuracy_all": (">=", 0.80),
+        "accuracy_all": (">=", 0.78),
         "false_refusal_rate": ("<=", 0.11),
-        "refusal_recall": (">=", 0.60),
+        "refusal_recall": (">=", 0.55),
     },
+    "close2": {"accuracy_all": (">=", 0.75), "false_refusal_rate": ("<=", 0.15)},
+    "compare": {"accuracy_all": (">=", 0.66)},
     "followup": {"accuracy_all": (">=", 0.67)},
-    "newreports": {"accuracy_all": (">=", 0.77), "false_refusal_rate": ("<=", 0.15)},
+    "newreports": {"accuracy_all": (">=", 0.79), "false_refusal_rate": ("<=", 0.12)},
 }
+SAMPLE_SETS = [name for name in FLOORS if name != "newreports"]
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -70,7 +76,7 @@ def _check(name: str, settings: Settings, index: Index, tmp_path: Path) -> None:
     assert not failed, "\n".join(lines)
 
 
-@pytest.mark.parametrize("name", ["paraphrase", "paraphrase2", "close", "followup"])
+@pytest.mark.parametrize("name", SAMPLE_SETS)
 def test_heldout_sets_over_the_sample_reports(
     name: str, sample_index: tuple[Settings, Index], tmp_path: Path
 ) -> None:
