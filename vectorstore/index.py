@@ -14,22 +14,21 @@ orphan chunks and duplicate versions left by a crash. The engine (Chroma or Milv
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from baocao.settings import Settings
-from ingest.indicators import extract_chunk, extract_parsed
+from ingest.indicators import extract_chunk
 from ingest.models import SIGNATURE_HEADING, DocumentMeta, ParsedDocument
-from ingest.sentences import unit_texts
+from vectorstore.derived import IndicatorHook, document_units
 from vectorstore.embeddings import Embedder, load_embedder, vector_name
 from vectorstore.indicator_store import FILE_NAME as INDICATORS_FILE
 from vectorstore.indicator_store import IndicatorStore
@@ -41,7 +40,6 @@ from vectorstore.ports import (
     LexicalSide,
     StoredChunk,
     TermStats,
-    Unit,
     UnitHit,
 )
 
@@ -52,6 +50,14 @@ log = logging.getLogger(__name__)
 _DOCS_TTL_S = 2.0
 _MEMO_CHUNKS = 4096  # chunks (and their sentence vectors, ~9 KB a chunk) kept in memory for answers
 UnitVector = npt.NDArray[np.float32]
+
+
+class _OfDocument(Protocol):
+    @property
+    def doc_id(self) -> str: ...
+
+
+Hit = TypeVar("Hit", bound=_OfDocument)
 
 
 def make_engine(settings: Settings, model_name: str) -> Engine:
@@ -65,32 +71,6 @@ def make_engine(settings: Settings, model_name: str) -> Engine:
     return ChromaEngine(settings, model_name)
 
 
-def document_units(parsed: ParsedDocument) -> list[Unit]:
-    """Every chunk's sentences, each embedded with its section's last heading for context."""
-    out: list[Unit] = []
-    for c in parsed.chunks:
-        head = c.heading_path[-1] if c.heading_path else ""
-        for i, text in enumerate(unit_texts(c.text)):
-            uid = hashlib.sha256(f"{c.id}\x1f{i}\x1f{text}".encode()).hexdigest()[:32]
-            embed = f"{head}: {text}" if head and len(text) < 400 else text
-            out.append(Unit(uid, c.id, i, text, embed))
-    return out
-
-
-class IndicatorHook:
-    """The indicator table (SQLite beside the index) as a document hook: a document's figures
-    are written in its write step, before the commit point, and removed with it."""
-
-    def __init__(self, index: Index) -> None:
-        self.index = index
-
-    def write_document(self, parsed: ParsedDocument) -> None:
-        self.index.indicators.replace_document(parsed.metadata.doc_id, extract_parsed(parsed))
-
-    def delete_document(self, doc_id: str) -> None:
-        self.index.indicators.delete_document(doc_id)
-
-
 class Index:
     """Committed documents and their chunks in one engine, with dense and lexical search."""
 
@@ -98,7 +78,7 @@ class Index:
         self, settings: Settings, embedder: Embedder | None = None, hooks: Sequence[DocumentHook] = ()
     ) -> None:
         self.settings = settings
-        self.hooks: list[DocumentHook] = [IndicatorHook(self), *hooks]
+        self.hooks: list[DocumentHook] = [IndicatorHook(lambda: self.indicators), *hooks]
         self._indicators: IndicatorStore | None = None
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
@@ -351,20 +331,30 @@ class Index:
             return committed, [d for d in allowed_docs if d in committed]
         return committed, None
 
-    def dense_search(
-        self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None
-    ) -> list[StoredChunk]:
-        """Nearest chunks of committed documents (``allowed_docs`` narrows further)."""
+    def _committed_search(
+        self, search: Callable[[int, list[str] | None], list[Hit]], k: int, allowed_docs: list[str] | None
+    ) -> list[Hit]:
+        """``search(k, doc_ids)`` over committed documents only: narrowed by an id list when
+        some documents are excluded; else unfiltered with a margin, orphans of an interrupted
+        write dropped by doc id (an id-list filter would double the search's cost)."""
         committed, narrow = self._scope(allowed_docs)
         if not committed or (allowed_docs is not None and not allowed_docs):
             return []
         if narrow is not None:
-            return self._engine.dense(query_vector, k, narrow) if narrow else []
-        hits = self._engine.dense(query_vector, k + 10, None)
-        out = [c for c in hits if c.doc_id in committed]
+            return search(k, narrow) if narrow else []
+        hits = search(k + 10, None)
+        out = [h for h in hits if h.doc_id in committed]
         if len(out) >= k or len(hits) < k + 10:
             return out[:k]
-        return self._engine.dense(query_vector, k, list(committed))
+        return search(k, list(committed))
+
+    def dense_search(
+        self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None
+    ) -> list[StoredChunk]:
+        """Nearest chunks of committed documents (``allowed_docs`` narrows further)."""
+        return self._committed_search(
+            lambda n, ids: self._engine.dense(query_vector, n, ids), k, allowed_docs
+        )
 
     def dense_search_ids(
         self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None
@@ -388,16 +378,9 @@ class Index:
         self, query_vector: list[float], k: int, allowed_docs: list[str] | None = None
     ) -> list[UnitHit]:
         """Nearest sentence units of committed documents (sentence-window retrieval)."""
-        committed, narrow = self._scope(allowed_docs)
-        if not committed or (allowed_docs is not None and not allowed_docs):
-            return []
-        if narrow is not None:
-            return self._engine.dense_units(query_vector, k, narrow) if narrow else []
-        hits = self._engine.dense_units(query_vector, k + 10, None)
-        out = [u for u in hits if u.doc_id in committed]
-        if len(out) >= k or len(hits) < k + 10:
-            return out[:k]
-        return self._engine.dense_units(query_vector, k, list(committed))
+        return self._committed_search(
+            lambda n, ids: self._engine.dense_units(query_vector, n, ids), k, allowed_docs
+        )
 
     def unit_vectors(self, chunk_ids: list[str]) -> dict[str, list[tuple[str, UnitVector]]]:
         """The stored sentence units of the given chunks: chunk id -> [(text, vector)] in order.

@@ -292,59 +292,50 @@ class MilvusEngine:
         rows = self._client.query(self._chunks_name, filter=flt, output_fields=_CHUNK_FIELDS)
         return sorted((self._chunk(r) for r in rows), key=lambda c: c.position)
 
-    def dense(self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None) -> list[StoredChunk]:
+    def _search(
+        self,
+        collection: str,
+        vector: Sequence[float],
+        k: int,
+        doc_ids: Sequence[str] | None,
+        fields: list[str],
+    ) -> list[tuple[Any, float]]:
+        """Nearest rows by cosine, each with the store's distance: Milvus reports the
+        similarity, the store's distance is 1 - similarity (as Chroma's)."""
         if not self._ready or k <= 0:
             return []
         res = self._client.search(
-            self._chunks_name,
+            collection,
             data=[[float(x) for x in vector]],
             anns_field="vector",
             limit=k,
             filter=f"doc_id in {_q(doc_ids)}" if doc_ids is not None else "",
-            output_fields=_CHUNK_FIELDS,
+            output_fields=fields,
             search_params={"metric_type": "COSINE", "params": {"ef": max(64, k)}},
         )
-        # Milvus reports cosine similarity; the store's distance is 1 - similarity (as Chroma's)
-        return [self._chunk(h, 1.0 - float(h["distance"])) for h in res[0]]
+        return [(h, 1.0 - float(h["distance"])) for h in res[0]]
+
+    def dense(self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None) -> list[StoredChunk]:
+        hits = self._search(self._chunks_name, vector, k, doc_ids, _CHUNK_FIELDS)
+        return [self._chunk(h, d) for h, d in hits]
 
     def dense_ids(
         self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None
     ) -> list[tuple[str, float]]:
-        if not self._ready or k <= 0:
-            return []
-        res = self._client.search(
-            self._chunks_name,
-            data=[[float(x) for x in vector]],
-            anns_field="vector",
-            limit=k,
-            filter=f"doc_id in {_q(doc_ids)}" if doc_ids is not None else "",
-            output_fields=["id"],
-            search_params={"metric_type": "COSINE", "params": {"ef": max(64, k)}},
-        )
-        return [(str(h["id"]), 1.0 - float(h["distance"])) for h in res[0]]
+        return [(str(h["id"]), d) for h, d in self._search(self._chunks_name, vector, k, doc_ids, ["id"])]
 
     def dense_units(self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None) -> list[UnitHit]:
-        if not self._ready or k <= 0:
-            return []
-        res = self._client.search(
-            self._units_name,
-            data=[[float(x) for x in vector]],
-            anns_field="vector",
-            limit=k,
-            filter=f"doc_id in {_q(doc_ids)}" if doc_ids is not None else "",
-            output_fields=["parent", "order", "text", "doc_id"],
-            search_params={"metric_type": "COSINE", "params": {"ef": max(64, k)}},
-        )
+        hits = self._search(self._units_name, vector, k, doc_ids, ["parent", "order", "text", "doc_id"])
         return [
             UnitHit(
                 str(h["id"]),
                 str(h["entity"].get("parent", "")),
                 str(h["entity"].get("text", "")),
                 int(h["entity"].get("order", 0)),
-                1.0 - float(h["distance"]),
+                d,
                 str(h["entity"].get("doc_id", "")),
             )
-            for h in res[0]
+            for h, d in hits
         ]
 
     def unit_vectors(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[str, list[float]]]]:
