@@ -141,20 +141,25 @@ def _asked_figure(recs: list[IndicatorRecord], topic: str) -> list[IndicatorReco
     the topic's words; the sentence's first such figure on ties."""
     if not recs:
         return []
-    best = max(_fit(r, topic) for r in recs)
-    return [r for r in recs if _fit(r, topic) == best][:1]
+    fits = _fits(recs, topic)
+    best = max(fits)
+    return [r for r, f in zip(recs, fits, strict=True) if f == best][:1]
 
 
-def _fit(r: IndicatorRecord, topic: str) -> tuple[int, int, int, int]:
-    """How well a figure fits the topic: the asked measure, the counted unit, shared words,
+def _fits(recs: list[IndicatorRecord], topic: str) -> list[tuple[int, int, int, int]]:
+    """How well each figure fits the topic: the asked measure, the counted unit, shared words,
     then its place in the sentence (earlier first)."""
     key = f" {indicator_key(topic)} "
     want = {w for w in key.split() if len(w) > 1}
-    percent = measure_of(r.unit) == "percent"
-    unit_hit = bool(r.unit) and f" {indicator_key(r.unit)} " in key
-    words = len(want & set(indicator_key(f"{r.indicator} {r.phrase} {r.unit}").split()))
-    pos = r.text.find(r.value_text)
-    return (int(percent == wants_rate(topic)), int(unit_hit), words, -(pos if pos >= 0 else len(r.text)))
+    rate = wants_rate(topic)
+    out = []
+    for r in recs:
+        percent = measure_of(r.unit) == "percent"
+        unit_hit = bool(r.unit) and f" {indicator_key(r.unit)} " in key
+        words = len(want & set(indicator_key(f"{r.indicator} {r.phrase} {r.unit}").split()))
+        pos = r.text.find(r.value_text)
+        out.append((int(percent == rate), int(unit_hit), words, -(pos if pos >= 0 else len(r.text))))
+    return out
 
 
 def located_figures(
@@ -189,6 +194,15 @@ def compare(
     figure by meaning, and checks (or replaces) the indicator the topic's words name."""
     topic = topic_of(question, wards) or question
     records = [r for r in (table() if table else []) if r.ward in wards]
+    answers: dict[tuple[str, str], AnswerRecord] = {}
+    ask = answer_for
+
+    def answer_once(q: str, w: str) -> AnswerRecord:  # located, then maybe quoted: answered once
+        if (q, w) not in answers:
+            answers[q, w] = ask(q, w)
+        return answers[q, w]
+
+    answer_for = answer_once
     named = _named_indicator(question, topic, wards, records)
     if named is not None and is_trend(question):
         return _trend(question, named[0], wards, named[1], ward_kind)
@@ -224,11 +238,10 @@ def _refine(
     quoted = [r for r in chosen if _same_sentence([r], located)] or chosen
     if len(quoted) == 1:
         return quoted
-    best = _asked_figure(quoted, topic)
     # a figure that fits the topic better (measure, unit, words; not merely its place) wins
-    if best and all(_fit(r, topic)[:3] < _fit(best[0], topic)[:3] for r in quoted if r not in best):
-        return best
-    return quoted
+    fits = [f[:3] for f in _fits(quoted, topic)]
+    top = max(fits)
+    return [quoted[fits.index(top)]] if fits.count(top) == 1 else quoted
 
 
 def _named_indicator(
