@@ -162,6 +162,13 @@ def _fits(recs: list[IndicatorRecord], topic: str) -> list[tuple[int, int, int, 
     return out
 
 
+def _names_topic(r: IndicatorRecord, topic: str) -> bool:
+    """Whether the figure's indicator or phrase shares a word with the topic besides its unit."""
+    unit = set(indicator_key(r.unit).split())
+    want = {w for w in indicator_key(topic).split() if len(w) > 1} - unit
+    return bool(want & (set(indicator_key(f"{r.indicator} {r.phrase}").split()) - unit))
+
+
 def located_figures(
     question: str,
     topic: str,
@@ -215,6 +222,15 @@ def compare(
         # none of them is a figure of the indicator the words name
         if agree or len([w for w in wards if located[w]]) < 2:
             refined = {w: _refine(chosen.get(w) or [], located[w], topic) for w in wards}
+            measures = {measure_of(r.unit) for recs in refined.values() for r in recs}
+            for w in wards:
+                if not refined[w]:  # no figure under the indicator's name: the ward's own answer's,
+                    # when it is of the same measure and names what the topic names (not only its unit)
+                    refined[w] = [
+                        r
+                        for r in _asked_figure(located[w], topic)
+                        if measure_of(r.unit) in measures and _names_topic(r, topic)
+                    ]
             return _table_answer(question, asked, wards, refined, ward_kind)
     best = {w: _asked_figure(recs, topic) for w, recs in located.items()}
     if any(best.values()):

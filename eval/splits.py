@@ -17,6 +17,7 @@ HELDOUT_SETS = (
     "paraphrase2",
     "paraphrase3",
     "paraphrase4",
+    "paraphrase5",
     "close",
     "close2",
     "compare",

@@ -278,3 +278,34 @@ def test_a_plan_as_base_is_not_a_plan_question() -> None:
     assert [r.value_text for r in as_base] == ["268,43%"]
     asked = _pick(recs, "Kế hoạch thu ngân sách năm 2023 là bao nhiêu?", 2023)
     assert [r.value_text for r in asked] == ["5.700.000.000đ"]
+
+
+def test_a_ward_without_the_named_figure_keeps_what_its_own_answer_finds() -> None:
+    """The indicator's name finds one ward's figure; the other ward's report words it otherwise
+    ("thẩm định hồ sơ xin cấp phép"), and that ward's own answer quotes it: the comparison shows
+    it, as a question about that ward alone would, instead of saying the report lacks it."""
+    nq = "Thẩm định hồ sơ xin cấp phép cho 35 trường hợp."
+    pressure = "Trạm y tế đo huyết áp miễn phí được 66 lượt người."
+    table = [
+        rec("Xương Giang", "cấp phép xây dựng", "72 trường hợp", 72, "trường hợp"),
+        rec("Ngô Quyền", "hồ sơ xin cấp phép", "35 trường hợp", 35, "trường hợp", text=nq, chunk_id="n"),
+        rec("Xương Giang", "số lượt khám chữa bệnh", "142 lượt người", 142, "lượt người"),
+        rec(
+            "Ngô Quyền",
+            "đo huyết áp miễn phí",
+            "66 lượt người",
+            66,
+            "lượt người",
+            text=pressure,
+            chunk_id="p",
+        ),
+    ]
+    wards = ["Xương Giang", "Ngô Quyền"]
+    r = compare("Phường nào cấp phép xây dựng nhiều trường hợp hơn?", wards,
+                quoting({"Ngô Quyền": ("n", nq)}), kind, lambda: table)  # fmt: skip
+    assert [row.get("figure") for row in r.comparison] == ["72 trường hợp", "35 trường hợp"]
+    # an answer quoting a figure that names nothing the question names besides its unit is not used
+    r = compare("Số lượt khám chữa bệnh của hai phường", wards,
+                quoting({"Ngô Quyền": ("p", pressure)}), kind, lambda: table)  # fmt: skip
+    assert [row.get("figure") for row in r.comparison if not row.get("refused")] == ["142 lượt người"]
+    assert "Ngô Quyền không nêu" in r.answer

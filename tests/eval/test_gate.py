@@ -35,6 +35,8 @@ FLOORS: dict[str, dict[str, tuple[str, float]]] = {
     "paraphrase3": {"accuracy_all": (">=", 0.40), "false_refusal_rate": ("<=", 0.65)},
     # written blind in the third session, before its changes were measured on them
     "paraphrase4": {"accuracy_all": (">=", 0.42), "false_refusal_rate": ("<=", 0.62)},
+    # written blind in the fourth session (80 questions), measured before its changes: 0.438 / 0.609 / 0.812
+    "paraphrase5": {"accuracy_all": (">=", 0.39), "false_refusal_rate": ("<=", 0.66)},
     "close": {
         "accuracy_all": (">=", 0.78),
         "false_refusal_rate": ("<=", 0.11),
