@@ -6,6 +6,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any, Literal
 
 from assistant.answer import (
@@ -20,14 +21,24 @@ from assistant.answer import (
 from assistant.compare import compare, is_trend
 from assistant.conversation import understand
 from assistant.layout import LIST_MAX, is_heading_line
-from assistant.query import QueryInfo, analyse, contains_cue
+from assistant.query import (
+    COMPARE_CUES,
+    LIST_CUES,
+    NUMBER_CUES,
+    SUMMARY_CUES,
+    QueryInfo,
+    analyse,
+    contains_cue,
+)
 from assistant.ranker import load_ranker
 from assistant.retrieval import Filters, HybridRetriever, Mode
 from assistant.sentences import split_sentences
 from assistant.social import social_reply
 from assistant.types import AnswerRecord, Passage, citation_for
+from baocao import thesaurus
+from baocao.diacritics import Restorer
 from baocao.settings import Settings
-from baocao.vntext import fold, nfc
+from baocao.vntext import fold, has_diacritics, nfc
 from vectorstore.index import Index
 from vectorstore.indicator_store import IndicatorFilter
 
@@ -39,6 +50,7 @@ MAX_COMPARE_WARDS = 8
 SUMMARY_MAX = 10
 _ITEM_MARK_RE = re.compile(r"^(?:[-+•*–]\s*|\d{1,2}(?:\.\d{1,2})*[.)]\s+|[a-zđ][.)]\s+)+")
 BASELINE_CUES = ("so với", "cùng kỳ", "tăng", "giảm", "so voi", "cung ky")
+RESTORER_CHUNKS = 4000  # the reports' words for diacritic restoration: enough text, bounded at scale
 
 
 def _invalid(question: str, message: str) -> AnswerRecord:
@@ -65,6 +77,7 @@ class Assistant:
         self.candidate_log: list[list[Pick]] | None = None
         # the ranker's refusal threshold unless set (eval sets 0 to trace the risk–coverage curve)
         self.answer_threshold: float | None = None
+        self._restorer: tuple[frozenset[str], Restorer] | None = None
 
     # corpus facts ----------------------------------------------------------------------
     def known_wards(self) -> list[str]:
@@ -75,6 +88,17 @@ class Assistant:
             if d.ward == ward:
                 return d.ward_kind
         return "phường"
+
+    def restore_diacritics(self, text: str) -> str:
+        """A question typed without diacritics, written as the indexed reports write its words
+        (``baocao.diacritics``); the model is rebuilt when the committed documents change."""
+        docs = frozenset(self.index.documents())
+        if self._restorer is None or self._restorer[0] != docs:
+            chunks = (c.text for c in islice(self.index.iter_chunks(sorted(docs)), RESTORER_CHUNKS))
+            phrases = [e.term for e in thesaurus.load()] + [v for e in thesaurus.load() for v in e.variants]
+            cues = [*NUMBER_CUES, *LIST_CUES, *SUMMARY_CUES, *COMPARE_CUES]  # how questions are asked
+            self._restorer = (docs, Restorer([*chunks, *phrases, *cues]))
+        return self._restorer[1].restore(text)
 
     def coverage_text(self) -> str:
         docs = list(self.index.documents().values())
@@ -259,6 +283,8 @@ class Assistant:
         f = Filters(filters.wards, filters.doc_types, filters.years)
         t0 = time.perf_counter()
         query = question if not info.context_tokens else f"{question} {' '.join(info.context_tokens)}"
+        if not has_diacritics(question):  # the embedding model reads unaccented Vietnamese poorly
+            query = self.restore_diacritics(query)
         found = self.retriever.retrieve(query, f)
         passages = found.passages
         timings.update(found.timings)

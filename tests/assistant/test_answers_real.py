@@ -125,3 +125,11 @@ def test_comparison_says_which_ward_lacks_the_figure(assistant: Assistant) -> No
 def test_ward_named_in_question_filters_retrieval(assistant: Assistant) -> None:
     rec = assistant.ask("Kết quả công tác quân sự địa phương năm 2023 của phường Ngô Quyền?")
     assert rec.retrieved and all(p.ward == NQ for p in rec.retrieved)
+
+
+def test_a_question_typed_without_diacritics_is_searched_as_the_reports_write_it(assistant: Assistant) -> None:
+    restored = assistant.restore_diacritics("thu ngan sach phuong xuong giang nam 2023 dat bao nhieu")
+    assert restored == "thu ngân sách phường xương giang năm 2023 đạt bao nhiêu"
+    assert assistant.restore_diacritics("Thu ngân sách") == "Thu ngân sách"
+    r = assistant.ask("truong tieu hoc ngo sy lien co bao nhieu hoc sinh", [])
+    assert not r.refused and "1798" in r.answer

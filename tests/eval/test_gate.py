@@ -23,29 +23,30 @@ from vectorstore.index import Index
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # set -> metric -> (comparison, floor)
-# measured 2026-12-02 (third session), tuned embedding model + cross-fitted ranker, thesaurus read
-# with diacritics (accuracy_all / false refusals / refusal recall): paraphrase 0.336 / 0.704 / 0.875,
-# paraphrase2 0.509 / 0.489 / 0.875, paraphrase3 0.460 / 0.581 / 0.857, paraphrase4 0.467 / 0.569 /
-# 0.889, close 0.828 / 0.061 / 0.650, close2 0.800 / 0.094 / 0.750, compare 0.714 / 0.033 / 1.000,
-# followup 0.721, new reports 0.841 / 0.071 / 0.917. Floors leave ~4 points for another CPU's float
-# rounding in the tuned weights (one question of a small set moves a rate by 2-5 points).
+# measured 2026-12-02 (fourth session): tuned embedding model, cross-fitted ranker refitted with
+# unaccented questions restored (baocao.diacritics) (accuracy_all / false refusals / refusal
+# recall): paraphrase 0.405 / 0.635 / 0.938, paraphrase2 0.464 / 0.553 / 0.750, paraphrase3 0.500 /
+# 0.535 / 0.857, paraphrase4 0.483 / 0.608 / 1.000, paraphrase5 0.500 / 0.578 / 0.875, close 0.791 /
+# 0.070 / 0.650, close2 0.800 / 0.094 / 0.750, compare 0.743 / 0.067 / 1.000, followup 0.744, new
+# reports 0.829 / 0.071 / 0.833. Floors leave ~4-5 points for another CPU's float rounding in the
+# tuned weights (one question of a small set moves a rate by 2-5 points).
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
-    "paraphrase": {"accuracy_all": (">=", 0.29), "false_refusal_rate": ("<=", 0.75)},
-    "paraphrase2": {"accuracy_all": (">=", 0.46), "false_refusal_rate": ("<=", 0.54)},
-    "paraphrase3": {"accuracy_all": (">=", 0.40), "false_refusal_rate": ("<=", 0.65)},
+    "paraphrase": {"accuracy_all": (">=", 0.36), "false_refusal_rate": ("<=", 0.68)},
+    "paraphrase2": {"accuracy_all": (">=", 0.42), "false_refusal_rate": ("<=", 0.60)},
+    "paraphrase3": {"accuracy_all": (">=", 0.44), "false_refusal_rate": ("<=", 0.60)},
     # written blind in the third session, before its changes were measured on them
-    "paraphrase4": {"accuracy_all": (">=", 0.42), "false_refusal_rate": ("<=", 0.62)},
-    # written blind in the fourth session (80 questions), measured before its changes: 0.438 / 0.609 / 0.812
-    "paraphrase5": {"accuracy_all": (">=", 0.39), "false_refusal_rate": ("<=", 0.66)},
+    "paraphrase4": {"accuracy_all": (">=", 0.43), "false_refusal_rate": ("<=", 0.66)},
+    # written blind at the start of the fourth session (80 questions): 0.438 / 0.609 / 0.812 as found
+    "paraphrase5": {"accuracy_all": (">=", 0.45), "false_refusal_rate": ("<=", 0.63)},
     "close": {
-        "accuracy_all": (">=", 0.78),
+        "accuracy_all": (">=", 0.75),
         "false_refusal_rate": ("<=", 0.11),
         "refusal_recall": (">=", 0.55),
     },
     "close2": {"accuracy_all": (">=", 0.75), "false_refusal_rate": ("<=", 0.15)},
-    "compare": {"accuracy_all": (">=", 0.66)},
-    "followup": {"accuracy_all": (">=", 0.67)},
-    "newreports": {"accuracy_all": (">=", 0.79), "false_refusal_rate": ("<=", 0.12)},
+    "compare": {"accuracy_all": (">=", 0.69)},
+    "followup": {"accuracy_all": (">=", 0.69)},
+    "newreports": {"accuracy_all": (">=", 0.78), "false_refusal_rate": ("<=", 0.12)},
 }
 SAMPLE_SETS = [name for name in FLOORS if name != "newreports"]
 
