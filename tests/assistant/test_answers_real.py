@@ -127,7 +127,9 @@ def test_ward_named_in_question_filters_retrieval(assistant: Assistant) -> None:
     assert rec.retrieved and all(p.ward == NQ for p in rec.retrieved)
 
 
-def test_a_question_typed_without_diacritics_is_searched_as_the_reports_write_it(assistant: Assistant) -> None:
+def test_a_question_typed_without_diacritics_is_searched_as_the_reports_write_it(
+    assistant: Assistant,
+) -> None:
     restored = assistant.restore_diacritics("thu ngan sach phuong xuong giang nam 2023 dat bao nhieu")
     assert restored == "thu ngân sách phường xương giang năm 2023 đạt bao nhiêu"
     assert assistant.restore_diacritics("Thu ngân sách") == "Thu ngân sách"
