@@ -33,6 +33,7 @@ from assistant.query import (
 from assistant.ranker import load_ranker
 from assistant.retrieval import Filters, HybridRetriever, Mode
 from assistant.sentences import split_sentences
+from assistant.signers import is_signer_question, signer_answer
 from assistant.social import social_reply
 from assistant.types import AnswerRecord, Passage, citation_for
 from baocao import thesaurus
@@ -267,6 +268,10 @@ class Assistant:
         docs = [
             d for d in self.index.documents().values() if Filters(filters.wards, filters.doc_types).allows(d)
         ]
+        if is_signer_question(question if has_diacritics(question) else self.restore_diacritics(question)):
+            signed = signer_answer(self.index, info.question, docs)
+            if signed is not None:
+                return signed
         covered_years = {y for d in docs for y in d.years}
         if covered_years and contains_cue(question, BASELINE_CUES):
             covered_years.add(min(covered_years) - 1)  # "so với cùng kỳ năm 2022"

@@ -135,3 +135,14 @@ def test_a_question_typed_without_diacritics_is_searched_as_the_reports_write_it
     assert assistant.restore_diacritics("Thu ngân sách") == "Thu ngân sách"
     r = assistant.ask("truong tieu hoc ngo sy lien co bao nhieu hoc sinh", [])
     assert not r.refused and "1798" in r.answer
+
+
+def test_who_signed_is_read_from_the_signature_block(assistant: Assistant) -> None:
+    r = assistant.ask("Ai ký báo cáo của phường Ngô Quyền?", [])
+    assert not r.refused and "Vũ Trí Khánh" in r.answer
+    assert [c.ward for c in r.citations] == ["Ngô Quyền"] and "Vũ Trí Khánh" in r.citations[0].quote
+    both = assistant.ask("Người ký các báo cáo là ai?", [])
+    assert "Vũ Trí Khánh" in both.answer and "Hoàng Văn Vượng" in both.answer
+    # "đăng ký" is not a question about the signer
+    r = assistant.ask("Ngô Quyền đăng ký khai sinh cho bao nhiêu trường hợp?", [])
+    assert "234 trường hợp" in r.answer

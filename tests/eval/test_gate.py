@@ -24,11 +24,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # set -> metric -> (comparison, floor)
 # measured 2026-12-02 (fourth session): tuned embedding model, cross-fitted ranker refitted with
-# unaccented questions restored (baocao.diacritics) (accuracy_all / false refusals / refusal
-# recall): paraphrase 0.405 / 0.635 / 0.938, paraphrase2 0.464 / 0.553 / 0.750, paraphrase3 0.500 /
-# 0.535 / 0.857, paraphrase4 0.483 / 0.608 / 1.000, paraphrase5 0.500 / 0.578 / 0.875, close 0.791 /
-# 0.070 / 0.650, close2 0.800 / 0.094 / 0.750, compare 0.743 / 0.067 / 1.000, followup 0.744, new
-# reports 0.829 / 0.071 / 0.833. Floors leave ~4-5 points for another CPU's float rounding in the
+# unaccented questions restored (baocao.diacritics), "ai ký" read from the signature block
+# (accuracy_all / false refusals / refusal recall): paraphrase 0.405 / 0.635 / 0.938, paraphrase2
+# 0.473 / 0.543 / 0.750, paraphrase3 0.500 / 0.535 / 0.857, paraphrase4 0.500 / 0.588 / 1.000,
+# paraphrase5 0.512 / 0.562 / 0.875, close 0.806 / 0.053 / 0.650, close2 0.800 / 0.094 / 0.750,
+# compare 0.743 / 0.067 / 1.000, followup 0.767, new reports 0.829 / 0.071 / 0.833. Floors leave
+# ~4-5 points for another CPU's float rounding in the
 # tuned weights (one question of a small set moves a rate by 2-5 points).
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
     "paraphrase": {"accuracy_all": (">=", 0.36), "false_refusal_rate": ("<=", 0.68)},
@@ -37,15 +38,15 @@ FLOORS: dict[str, dict[str, tuple[str, float]]] = {
     # written blind in the third session, before its changes were measured on them
     "paraphrase4": {"accuracy_all": (">=", 0.43), "false_refusal_rate": ("<=", 0.66)},
     # written blind at the start of the fourth session (80 questions): 0.438 / 0.609 / 0.812 as found
-    "paraphrase5": {"accuracy_all": (">=", 0.45), "false_refusal_rate": ("<=", 0.63)},
+    "paraphrase5": {"accuracy_all": (">=", 0.46), "false_refusal_rate": ("<=", 0.62)},
     "close": {
-        "accuracy_all": (">=", 0.75),
+        "accuracy_all": (">=", 0.76),
         "false_refusal_rate": ("<=", 0.11),
         "refusal_recall": (">=", 0.55),
     },
     "close2": {"accuracy_all": (">=", 0.75), "false_refusal_rate": ("<=", 0.15)},
     "compare": {"accuracy_all": (">=", 0.69)},
-    "followup": {"accuracy_all": (">=", 0.69)},
+    "followup": {"accuracy_all": (">=", 0.71)},
     "newreports": {"accuracy_all": (">=", 0.78), "false_refusal_rate": ("<=", 0.12)},
 }
 SAMPLE_SETS = [name for name in FLOORS if name != "newreports"]
