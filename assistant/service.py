@@ -96,7 +96,7 @@ class Assistant:
         docs = frozenset(self.index.documents())
         if self._restorer is None or self._restorer[0] != docs:
             chunks = (c.text for c in islice(self.index.iter_chunks(sorted(docs)), RESTORER_CHUNKS))
-            phrases = [e.term for e in thesaurus.load()] + [v for e in thesaurus.load() for v in e.variants]
+            phrases = [p for e in thesaurus.load() for p in (e.term, *e.variants)]
             cues = [*NUMBER_CUES, *LIST_CUES, *SUMMARY_CUES, *COMPARE_CUES]  # how questions are asked
             self._restorer = (docs, Restorer([*chunks, *phrases, *cues]))
         return self._restorer[1].restore(text)
