@@ -12,7 +12,10 @@ report texts:
 - ``close``: worded close to the report text, incl. comparisons;
 - ``followup``: multi-turn (elliptical follow-ups and fresh questions after a history);
 - ``newreports``: reports never seen while building (``eval/data/reports/``, wards from
-  its ``metadata.jsonl``).
+  its ``metadata.jsonl``);
+- ``close_pdf``, ``newreports_pdf``: the questions of ``close`` and ``newreports`` over the same
+  reports printed as Word-like PDFs (``eval/data/reports_pdf/``, made by ``eval.render_pdf``):
+  what they lose against their text sets is what the PDF path loses.
 
 Each set is answered once with the refusal threshold at 0 (every candidate answered, with
 its probability as ``confidence``); the metrics at the shipped threshold and at every
@@ -33,10 +36,11 @@ from assistant.types import AnswerRecord
 from baocao.settings import REPO_ROOT, Settings
 from eval.metrics import answer_correct, summarise
 from eval.runner import index_settings
-from eval.splits import HELDOUT_DIR, HELDOUT_SETS
+from eval.splits import HELDOUT_DIR, HELDOUT_SETS, PDF_SUFFIX
 
 SAMPLE_REPORTS = REPO_ROOT / "data" / "reports"
 NEW_REPORTS = REPO_ROOT / "eval" / "data" / "reports"
+PDF_REPORTS = REPO_ROOT / "eval" / "data" / "reports_pdf"  # samples/, new/: eval.render_pdf
 SETS = HELDOUT_SETS
 REFUSED_TEXT = "Các báo cáo hiện có không nêu thông tin này."
 
@@ -57,8 +61,18 @@ class HeldoutSet:
 
 
 def heldout_set(name: str) -> HeldoutSet:
-    reports = NEW_REPORTS if name == "newreports" else SAMPLE_REPORTS
-    return HeldoutSet(name, HELDOUT_DIR / f"{name}.jsonl", reports)
+    base = name.removesuffix(PDF_SUFFIX)
+    if base != name:
+        reports = PDF_REPORTS / ("new" if base == "newreports" else "samples")
+    else:
+        reports = NEW_REPORTS if name == "newreports" else SAMPLE_REPORTS
+    return HeldoutSet(name, HELDOUT_DIR / f"{base}.jsonl", reports)
+
+
+def index_dir(hs: HeldoutSet, work: Path) -> Path:
+    """One index per set of reports (the sample reports' serves every set over them)."""
+    kind = "new" if hs.name.startswith("newreports") else "samples"
+    return work / (f"index-pdf-{kind}" if hs.name.endswith(PDF_SUFFIX) else f"index-{kind}")
 
 
 def build_index(hs: HeldoutSet, data_dir: Path) -> tuple[Settings, Any]:
@@ -111,7 +125,7 @@ def run_set(name: str, work: Path) -> dict[str, Any]:
     from eval.runner import run_questions
 
     hs = heldout_set(name)
-    settings, index = build_index(hs, work / ("index-new" if name == "newreports" else "index-samples"))
+    settings, index = build_index(hs, index_dir(hs, work))
     asst = Assistant(settings, index=index, use_llm=False)
     asst.answer_threshold = 0.0
     records, questions, problems = run_questions(asst, hs.questions, work / f"{name}.jsonl", desc=name)

@@ -10,7 +10,10 @@ from __future__ import annotations
 from baocao.settings import REPO_ROOT
 
 DATA = REPO_ROOT / "eval" / "data"
-TRAIN_FILES = [DATA / f for f in ("train.jsonl", "train_paraphrase.jsonl", "train_paraphrase2.jsonl")]
+TRAIN_FILES = [
+    DATA / f
+    for f in ("train.jsonl", "train_paraphrase.jsonl", "train_paraphrase2.jsonl", "train_paraphrase3.jsonl")
+]
 HELDOUT_DIR = DATA / "heldout"
 HELDOUT_SETS = (
     "paraphrase",
@@ -23,4 +26,8 @@ HELDOUT_SETS = (
     "compare",
     "followup",
     "newreports",
+    # the same questions over the same reports printed as Word-like PDFs (eval.render_pdf)
+    "close_pdf",
+    "newreports_pdf",
 )
+PDF_SUFFIX = "_pdf"

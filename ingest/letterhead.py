@@ -282,8 +282,35 @@ def _cut(text: str, start: int, end: int) -> str:
     return (text[:start] + " " + text[end:]).strip()
 
 
+# a place-date line cut by a narrow column: "…, ngày 30 tháng 11" + "năm 2023"
+_DATE_CUT_F_RE = re.compile(
+    r",\s*ngay\s*[^,]{0,8}?(?:\s*thang\s*[^,]{0,6}?(?:\s*nam)?)?\s*$", re.IGNORECASE
+)
+_DATE_REST_F_RE = re.compile(
+    r"^\s*(?:(?:\d{1,2}\s+)?(?:thang\s*\S{0,6}\s+)?nam\s+)?\d{4}\b", re.IGNORECASE
+)
+
+
+# the national title cut by its column: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT" + "NAM"
+_NATION_CUT_F_RE = re.compile(r"CH\s*U\s+NGH\s*[I1]A(?:\s+VI\s*E\s*T)?\s*$", re.IGNORECASE)
+_NATION_REST_F_RE = re.compile(r"^\s*(?:VI\s*E\s*T\s+)?NAM\s*$", re.IGNORECASE)
+_CUTS = ((_DATE_CUT_F_RE, _DATE_REST_F_RE), (_NATION_CUT_F_RE, _NATION_REST_F_RE))
+
+
+def _join_cut_lines(lines: list[str]) -> list[str]:
+    """The lines with a place-date or the national title cut over two lines by a narrow column
+    put back on the first (the second left empty, so indices into ``lines`` keep their meaning)."""
+    out = list(lines)
+    for i in range(len(out) - 1):
+        a, b = _fold(out[i]), _fold(out[i + 1])
+        if any(cut.search(a) and rest.match(b) for cut, rest in _CUTS):
+            out[i], out[i + 1] = f"{out[i].rstrip()} {out[i + 1].strip()}", ""
+    return out
+
+
 def parse(lines: list[str], limit: int = 40) -> Letterhead:
     """Letterhead fields from the first lines of a document (in extraction order)."""
+    lines = _join_cut_lines(lines[:limit])
     lh = Letterhead()
     fragments: list[str] = []
     number_pending = False

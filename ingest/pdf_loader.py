@@ -2,6 +2,13 @@
 
 * "Fake bold" (each glyph drawn twice at almost the same place) is removed at the PDF
   level with ``page.dedupe_chars()``; ``undouble`` still runs on the text as a safety net.
+* Superscripts (Word's footnote markers "5,89ha⁽²⁾", "m²") are put back on the line they are
+  raised from, right after the character they follow; left alone, a raised "(2)" forms a
+  line of its own between two text lines and lands inside the paragraph at the wrong place.
+* Two columns side by side (the letterhead and the signature block of a Word document are
+  borderless two-column tables) are read column by column: text lines split by a wide gap
+  that stays at one place over several lines give their left parts, then their right parts,
+  instead of "- Lãnh đạo UBND thành phố CHỦ TỊCH" mixing the "Nơi nhận" list with the signer.
 * Lines whose characters are mostly in a bold font are marked bold (heading hint).
 * Tables found by pdfplumber's table finder become one line per data row carrying its
   column headers ("Chỉ tiêu: Thu ngân sách | Thực hiện: 1.350"), see ``ingest.tables``;
@@ -146,9 +153,51 @@ def _ocr_lines(raw: bytes, pno: int) -> list[Line]:
     return [Line(text=re.sub(r"[ \t]{2,}", " ", t.strip()), page=pno) for t in text.split("\n")]
 
 
+SUPERSCRIPT_SIZE = 0.9  # of the character it follows: Word draws superscripts at ~0.65, browsers ~0.83
+SUPERSCRIPT_RISE = 0.2  # its baseline at least this many ems above that character's
+
+
+def _inline_superscripts(page: Any) -> Any:
+    """The page with every raised, smaller character moved onto the line of the character it
+    follows (same top and bottom), so text lines read "5,89ha(2)." as the text runs."""
+    from pdfplumber.page import FilteredPage
+
+    chars = page.chars
+    out = []
+    base: dict[str, Any] | None = None  # the last full-size character
+    prev: dict[str, Any] | None = None  # the last character placed (raised or not)
+    moved = False
+    for c in chars:
+        if not c.get("text", "").strip():
+            out.append(c)
+            continue
+        raised = (
+            base is not None
+            and prev is not None
+            and c["size"] <= SUPERSCRIPT_SIZE * base["size"]
+            and c["bottom"] <= base["bottom"] - SUPERSCRIPT_RISE * base["size"]
+            and c["bottom"] > base["top"]
+            and -0.1 * base["size"] <= c["x0"] - prev["x1"] <= base["size"]
+        )
+        if raised and base is not None:
+            c = {**c, **{k: base[k] for k in ("top", "bottom", "y0", "y1", "doctop")}}
+            moved = True
+        else:
+            base = c
+        prev = c
+        out.append(c)
+    if not moved:
+        return page
+    fixed = FilteredPage(page, lambda _obj: True)
+    fixed._objects = {**page.objects, "char": out}  # as pdfplumber's own dedupe_chars does
+    return fixed
+
+
 def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[Line]:
+    from pdfplumber.utils import extract_text
+
     state = state or _TableState()
-    page = page.dedupe_chars(tolerance=1)
+    page = _inline_superscripts(page.dedupe_chars(tolerance=1))
     found = []
     try:
         found = [t for t in page.find_tables() if len(t.rows) >= 2 and tables.is_grid(t.extract())]
@@ -162,18 +211,18 @@ def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[L
         return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
     items: list[tuple[float, list[Line]]] = []
+    rows = []
     for tl in page.extract_text_lines(layout=False, strip=True, return_chars=True):
         if boxes and in_table(tl):
             continue
-        text = clean_text(tl["text"]).strip()
-        if not text:
-            continue
         chars = [c for c in tl.get("chars", []) if c.get("text", "").strip()]
-        bold = bool(chars) and sum(1 for c in chars if _bold_font(c.get("fontname", ""))) >= 0.8 * len(chars)
-        indent = 0
-        items.append(
-            (tl["top"], [Line(text=re.sub(r"[ \t]{2,}", " ", text), page=pno, bold=bold, indent=indent)])
-        )
+        if chars and clean_text(tl["text"]).strip():
+            rows.append((tl["top"], _segments(chars)))
+    for top, parts in _read_columns(rows):
+        text = clean_text(extract_text(parts)).strip()
+        if text:
+            bold = sum(1 for c in parts if _bold_font(c.get("fontname", ""))) >= 0.8 * len(parts)
+            items.append((top, [Line(text=re.sub(r"[ \t]{2,}", " ", text), page=pno, bold=bold)]))
     for t in found:
         grid = [[None if c is None else clean_text(c) for c in row] for row in t.extract()]
         rendered = tables.render(grid, header=state.header)
@@ -184,6 +233,83 @@ def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[L
             items.append((t.bbox[1], [*rows, Line(text="", page=pno)]))
     items.sort(key=lambda it: it[0])
     return [ln for _, group in items for ln in group]
+
+
+COLUMN_GAP = 1.5  # ems of empty space between two columns (words are < 1 em apart)
+COLUMN_ALPHA = 0.6  # share of letters in the right column: names and titles, not a column of figures
+COLUMN_LEADING = 6.0  # line heights a column may skip (the signer's name under blank lines)
+Chars = list[dict[str, Any]]
+
+
+def _segments(chars: Chars) -> list[Chars]:
+    """A text line's characters cut where a gap of COLUMN_GAP ems separates them."""
+    ordered = sorted(chars, key=lambda c: c["x0"])
+    em = sorted(c["size"] for c in ordered)[len(ordered) // 2] or 1.0
+    segs = [[ordered[0]]]
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b["x0"] - a["x1"] >= COLUMN_GAP * em:
+            segs.append([])
+        segs[-1].append(b)
+    return segs
+
+
+def _read_columns(rows: list[tuple[float, list[Chars]]]) -> list[tuple[float, Chars]]:
+    """The page's text lines in reading order: a run of lines that leave one vertical band
+    empty between two columns, each column holding at least two pieces, gives its left
+    pieces, then its right ones; every other line is read whole."""
+    out: list[tuple[float, Chars]] = []
+    i = 0
+    while i < len(rows):
+        end, split = _column_run(rows, i)
+        if end > i:
+            pieces = [seg for _top, segs in rows[i:end] for seg in segs]
+            ordered = [p for p in pieces if p[-1]["x1"] <= split] + [p for p in pieces if p[0]["x0"] >= split]
+            # positions that keep this order when the page's lines and tables are sorted by top
+            out.extend((rows[i][0] + k * 1e-3, p) for k, p in enumerate(ordered))
+            i = end
+        else:
+            top, segs = rows[i]
+            out.append((top, [c for seg in segs for c in seg]))
+            i += 1
+    return out
+
+
+def _widest_gap(spans: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """The widest empty band between the spans (None when they leave none inside)."""
+    merged: list[list[float]] = []
+    for x0, x1 in sorted(spans):
+        if merged and x0 <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], x1)
+        else:
+            merged.append([x0, x1])
+    gaps = [(a[1], b[0]) for a, b in zip(merged, merged[1:], strict=False)]
+    return max(gaps, key=lambda g: g[1] - g[0]) if gaps else None
+
+
+def _column_run(rows: list[tuple[float, list[Chars]]], i: int) -> tuple[int, float]:
+    """(end, split x) of the longest two-column run starting at row ``i``; end == i if none."""
+    first = [c for seg in rows[i][1] for c in seg]
+    em = sorted(c["size"] for c in first)[len(first) // 2] or 1.0
+    spans: list[tuple[float, float]] = []
+    best = (i, 0.0)
+    j = i
+    while j < len(rows) and (j == i or rows[j][0] - rows[j - 1][0] <= COLUMN_LEADING * em * 1.5):
+        spans += [(seg[0]["x0"], max(c["x1"] for c in seg)) for seg in rows[j][1]]
+        gap = _widest_gap(spans)
+        if gap is None or gap[1] - gap[0] < COLUMN_GAP * em:
+            break
+        j += 1
+        split = (gap[0] + gap[1]) / 2
+        pieces = [seg for _, segs in rows[i:j] for seg in segs]
+        right = [seg for seg in pieces if seg[0]["x0"] >= split]
+        chars = [c for seg in right for c in seg]
+        if (
+            len(pieces) - len(right) >= 2
+            and len(right) >= 2
+            and sum(1 for c in chars if c["text"].isalpha()) >= COLUMN_ALPHA * len(chars)
+        ):
+            best = (j, split)
+    return best
 
 
 def _bold_font(name: str) -> bool:

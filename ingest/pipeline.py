@@ -35,7 +35,8 @@ from ingest.structure import build_sections
 
 # Part of every document id: a parser/chunker change re-ingests a file as a new version.
 # pipeline-3: the area is part of the id (the same text under two wards is two documents).
-PIPELINE_VERSION = "pipeline-3"
+# pipeline-4: PDF columns, superscripts and hyphen wraps; letterhead dates and titles cut by a column.
+PIPELINE_VERSION = "pipeline-4"
 WardPolicy = Literal["override", "default"]
 
 

@@ -209,8 +209,11 @@ def _append(block: Block, ln: Line) -> None:
 
 
 def _concat(a: str, b: str) -> str:
-    if a.endswith("-") and not a.endswith(" -") and b[:1].islower():
-        return a + b  # hyphenated word wrap is rare in Vietnamese; keep the hyphen-less join
+    # a line ending in a hyphen stuck to its word was wrapped inside a compound ("17-" +
+    # "CT/TU", "2022-" + "2023", "TÀI NGUYÊN-" + "MÔI TRƯỜNG"): Word and browsers break
+    # after hyphens, and Vietnamese does not hyphenate syllables, so the hyphen stays, unspaced
+    if len(a) > 1 and a.endswith("-") and not a[-2].isspace() and b[:1].isalnum():
+        return a + b
     return a.rstrip() + " " + b.lstrip()
 
 
@@ -226,8 +229,9 @@ def _join_pdf(cur: Block, last: Line, nxt: Line, width: int) -> bool:
     if n[:1].islower():
         return True
     cu = is_upper(t)
-    if cu and is_upper(n):
-        return len(cur.text) < 200
+    letters = [c for c in n if c.isalpha()]
+    if cu and (is_upper(n) or (letters and all(c.isupper() for c in letters))):
+        return len(cur.text) < 200  # an upper-case heading over two lines ("… KT-XH" + "NĂM 2023")
     if cu:
         return False
     if nxt.indent >= 4:

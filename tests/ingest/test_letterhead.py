@@ -30,6 +30,38 @@ def test_columns_merged_on_one_line_department_of_a_province() -> None:
     assert (lh.doc_number, lh.date, lh.title_index) == ("329/BC-STC", "2025-12-19", 3)
 
 
+def test_a_place_date_wrapped_by_its_column_is_read_whole() -> None:
+    lh = parse(
+        [
+            f"UỶ BAN NHÂN DÂN {NATION}",
+            f"PHƯỜNG NGÔ QUYỀN {MOTTO}",
+            "Số: 137/BC-UBND Phường Ngô Quyền, ngày 30 tháng 11",
+            "năm 2023",
+            "BÁO CÁO",
+            "Tình hình thực hiện nhiệm vụ KT-XH năm 2023",
+        ]
+    )
+    assert (lh.doc_number, lh.date, lh.title_index) == ("137/BC-UBND", "2023-11-30", 4)
+    assert lh.area_name == "Ngô Quyền"
+    cut_at_year = parse(["Số: /KH-UBND P. Xương Giang, ngày 30 tháng 8 năm", "2023", "KẾ HOẠCH", "Phát triển"])
+    assert cut_at_year.date == "2023-08-30"
+    split_title = parse(
+        [
+            "UỶ BAN NHÂN DÂN",
+            "PHƯỜNG NGÔ QUYỀN",
+            "Số: 137/BC-UBND",
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT",
+            "NAM",
+            MOTTO,
+            "Phường Ngô Quyền, ngày 30 tháng 11 năm 2023",
+            "BÁO CÁO",
+        ]
+    )
+    assert (split_title.area_name, split_title.date) == ("Ngô Quyền", "2023-11-30")
+    # a line that merely ends the sentence before a year is not a cut date
+    assert parse(["Số: 12/BC-UBND", "Hà Nội, ngày 5 tháng 1 năm 2024", "2023", "BÁO CÁO"]).date == "2024-01-05"
+
+
 def test_number_split_from_its_code_by_the_other_column() -> None:
     lh = parse(
         [

@@ -57,6 +57,35 @@ def test_hard_wrapped_text_is_joined_and_cleaned() -> None:
     assert blocks[-1].endswith("đạt 92,5% so với cùng kỳ năm 2022.")
 
 
+def test_a_line_wrapped_after_a_compound_hyphen_is_joined_without_a_space() -> None:
+    text = (
+        "UBND phường đã ban hành Quyết định thành lập Ban Chỉ đạo thực hiện Chỉ thị số 17-\n"
+        "CT/TU ngày 27/02/2020 của Tỉnh ủy và chỉ đạo các trường thực hiện kế hoạch năm học 2022-\n"
+        "2023 của ngành giáo dục trên địa bàn phường, bảo đảm đúng tiến độ công việc đề ra -\n"
+        "tổng kết vào cuối năm học theo hướng dẫn của cấp trên và báo cáo kết quả đúng hạn.\n"
+    )
+    raw = load_text(text, "x.pdf")
+    lines = [Line(text=ln.text, page=1) for ln in raw.lines]
+    joined = build_blocks(clean_lines(lines, True, paged=True), True)[0].text
+    assert "Chỉ thị số 17-CT/TU ngày" in joined and "năm học 2022-2023 của" in joined
+    assert "công việc đề ra - tổng kết" in joined  # a spaced dash is a dash, not a wrapped compound
+
+
+def test_an_uppercase_heading_wrapped_before_its_year_is_one_line_in_a_pdf() -> None:
+    lines = [
+        Line(text="Phần thứ nhất", page=1, bold=True),
+        Line(text="TÌNH HÌNH THỰC HIỆN KẾ HOẠCH PHÁT TRIỂN KT-XH", page=1, bold=True),
+        Line(text="NĂM 2023", page=1, bold=True),
+        Line(text="I. VỀ PHÁT TRIỂN KINH TẾ", page=1, bold=True),
+    ]
+    blocks = [b.text for b in build_blocks(lines, True)]
+    assert blocks == [
+        "Phần thứ nhất",
+        "TÌNH HÌNH THỰC HIỆN KẾ HOẠCH PHÁT TRIỂN KT-XH NĂM 2023",
+        "I. VỀ PHÁT TRIỂN KINH TẾ",
+    ]
+
+
 def test_uppercase_heading_over_two_lines_is_one_heading() -> None:
     text = (
         "Phần thứ nhất\nTÌNH HÌNH, KẾT QUẢ THỰC HIỆN NHIỆM VỤ KT-XH\nVÀ SỰ CHỈ ĐẠO ĐIỀU HÀNH NĂM 2023\n"
