@@ -33,7 +33,7 @@ from assistant.query import (
 from assistant.ranker import load_ranker
 from assistant.retrieval import Filters, HybridRetriever, Mode
 from assistant.sentences import split_sentences
-from assistant.signers import is_signer_question, signer_answer
+from assistant.signers import SIGNER_CUES, is_signer_question, signer_answer
 from assistant.social import social_reply
 from assistant.types import AnswerRecord, Passage, citation_for
 from baocao import thesaurus
@@ -97,7 +97,13 @@ class Assistant:
         if self._restorer is None or self._restorer[0] != docs:
             chunks = (c.text for c in islice(self.index.iter_chunks(sorted(docs)), RESTORER_CHUNKS))
             phrases = [p for e in thesaurus.load() for p in (e.term, *e.variants)]
-            cues = [*NUMBER_CUES, *LIST_CUES, *SUMMARY_CUES, *COMPARE_CUES]  # how questions are asked
+            cues = [
+                *NUMBER_CUES,
+                *LIST_CUES,
+                *SUMMARY_CUES,
+                *COMPARE_CUES,
+                *SIGNER_CUES,
+            ]  # how questions are asked
             self._restorer = (docs, Restorer([*chunks, *phrases, *cues]))
         return self._restorer[1].restore(text)
 
@@ -199,6 +205,11 @@ class Assistant:
                 answer="Chưa có báo cáo nào trong chỉ mục. Hãy nạp báo cáo (`python -m ingest add ĐƯỜNG_DẪN`).",
                 refused=True,
             )
+        if history and not has_diacritics(question):
+            # a follow-up typed without diacritics is rewritten with the conversation's accented
+            # words ("con ngo quyen thi sao" + "Thu ngân sách …"): restored first, or the mixed
+            # standalone question would go to the search half unaccented
+            question = self.restore_diacritics(question)
         turn = understand(question, history, known, filter_wards=filters.wards, kind_of=self.ward_kind)
         if turn.kind == "social":
             return AnswerRecord(

@@ -14,6 +14,8 @@ from ingest.models import SIGNATURE_HEADING, DocumentMeta
 from vectorstore.index import Index
 
 MAX_DOCUMENTS = 8  # a question naming no ward lists the signers of at most this many reports
+# how the question is asked (also taught to the diacritics restorer, like the query cues)
+SIGNER_CUES = ("ai ký", "người ký", "do ai ký", "ký báo cáo", "ký văn bản")
 # matched on canonical spelling (``canonical_tones``: "ký" is written "kí" there)
 _SIGNED_RE = re.compile(canonical_tones(r"(?<!đăng )\bký\b(?!\s+(?:kết|hợp đồng))"))
 _WHO_RE = re.compile(canonical_tones(r"\b(?:ai|người nào|tên)\b|người ký"))

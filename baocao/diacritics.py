@@ -36,19 +36,36 @@ class Restorer:
     def __init__(self, texts: Iterable[str]) -> None:
         self.unigram: Counter[str] = Counter()
         self.bigram: Counter[tuple[str, str]] = Counter()
-        self.forms: dict[str, set[str]] = defaultdict(set)  # folded syllable -> written forms
+        # folded syllable as typed -> canonical forms ("ky" -> "kí", "kì": the canonical
+        # spelling of "ký" folds to "ki", so the key is the fold of the written word)
+        self.forms: dict[str, set[str]] = defaultdict(set)
+        self.spellings: dict[str, Counter[str]] = defaultdict(Counter)  # canonical -> as written
+        self._canon: dict[str, str] = {}
         for text in texts:
             self.add(text)
 
     def add(self, text: str) -> None:
         # a bigram is two tokens of one run (punctuation and line breaks cut the runs); a number
         # is one token NUM, so "năm 2023 đạt" teaches that "đạt" follows a number
-        for run in _RUN_SPLIT.split(canonical_tones(nfc(text)).lower()):
-            words = _tokens(run)
+        for run in _RUN_SPLIT.split(nfc(text).lower()):
+            written = _tokens(run)
+            words = [self._canonical(w) for w in written]
             self.unigram.update(words)
             self.bigram.update(pairwise(words))
-            for w in words:
-                self.forms[fold(w)].add(w)
+            for w, c in zip(written, words, strict=True):
+                self.forms[fold(w)].add(c)
+                self.spellings[c][w] += 1
+
+    def _canonical(self, word: str) -> str:
+        c = self._canon.get(word)
+        if c is None:
+            c = self._canon[word] = canonical_tones(word)
+        return c
+
+    def _written(self, canonical: str) -> str:
+        """The spelling the reports use most for a canonical form ("tỉ" -> "tỷ")."""
+        seen = self.spellings.get(canonical)
+        return seen.most_common(1)[0][0] if seen else canonical
 
     @property
     def total(self) -> int:
@@ -91,7 +108,7 @@ class Restorer:
             for t, w in zip(spans, self._decode(lows), strict=True):
                 if w != NUM:
                     out.append(text[last : t.start()])
-                    out.append(_case_like(t.group(0), w))
+                    out.append(_case_like(t.group(0), self._written(w)))
                     last = t.end()
         out.append(text[last:])
         return "".join(out)

@@ -10,7 +10,10 @@ standardised weights). Stage 2 is a logistic regression from each question's bes
 candidate's standing (``assistant.ranker.standing``) to "that candidate is right", fitted on
 stage-1 scores of questions the stage-1 model did not see (inner folds). The refusal
 threshold minimises ``WRONG_COST * wrong + false refusals`` over 5-fold cross-validated
-probabilities, and the L2 strength is chosen by the same cross-validated cost.
+probabilities (the folds drawn ``REPEATS`` times, so one lucky split does not decide), and the
+L2 strength by the same cost with the one-standard-error rule: the strongest L2 whose cost is
+within one standard error of the lowest (the cost surface over L2 is flat and noisy; the
+simpler model is the one to trust on questions unlike train's).
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ import numpy as np
 from assistant.ranker import QUESTION_FEATURES, standing
 
 WRONG_COST = 2.0  # a wrong answer is worse than a refusal
-L2_GRID = (0.01, 0.1)
+L2_GRID = (0.01, 0.03, 0.1, 0.3)
 FOLDS = 5
+REPEATS = 3
 THRESHOLDS = [round(t, 2) for t in np.arange(0.05, 0.96, 0.05)]
 
 Row = dict[str, Any]
@@ -100,8 +104,12 @@ def _top_standing(
     return np.array(Q), np.array(Y), np.array(W)
 
 
-def _folds(n: int, k: int) -> np.ndarray:
-    return np.arange(n) % k
+def _folds(n: int, k: int, seed: int = 0) -> np.ndarray:
+    """Fold of each row: interleaved (seed 0), or a seeded shuffle of that for repeats."""
+    folds = np.arange(n) % k
+    if seed:
+        np.random.default_rng(seed).shuffle(folds)
+    return folds
 
 
 def fit_two_stage(rows: list[Row], features: list[str], l2: float) -> dict[str, Any]:
@@ -177,31 +185,55 @@ def risk_coverage(outs: list[tuple[float, str]], thresholds: list[float]) -> lis
     return table
 
 
-def cross_validated(rows: list[Row], features: list[str], l2: float) -> list[dict[str, float]]:
-    """Risk–coverage table of 5-fold cross-validated probabilities (folds by question)."""
-    folds = _folds(len(rows), FOLDS)
-    probs: list[np.ndarray] = [np.zeros(0)] * len(rows)
-    for f in range(FOLDS):
-        model = fit_two_stage([r for i, r in enumerate(rows) if folds[i] != f], features, l2)
-        for i in np.flatnonzero(folds == f):
-            if rows[i]["X"]:
-                probs[i] = probabilities(model, rows[i])
-    return risk_coverage(outcomes(rows, probs), THRESHOLDS)
+def cross_validated(
+    rows: list[Row], features: list[str], l2: float, repeats: int = REPEATS
+) -> tuple[list[dict[str, float]], list[list[tuple[float, str]]]]:
+    """Risk–coverage table of 5-fold cross-validated probabilities (folds by question), pooled
+    over ``repeats`` fold draws; and each draw's outcomes."""
+    draws = []
+    for seed in range(repeats):
+        folds = _folds(len(rows), FOLDS, seed)
+        probs: list[np.ndarray] = [np.zeros(0)] * len(rows)
+        for f in range(FOLDS):
+            model = fit_two_stage([r for i, r in enumerate(rows) if folds[i] != f], features, l2)
+            for i in np.flatnonzero(folds == f):
+                if rows[i]["X"]:
+                    probs[i] = probabilities(model, rows[i])
+        draws.append(outcomes(rows, probs))
+    return risk_coverage([o for d in draws for o in d], THRESHOLDS), draws
+
+
+def cost_se(draws: list[list[tuple[float, str]]], threshold: float) -> float:
+    """Standard error of the mean per-question cost at ``threshold`` (each question's cost
+    averaged over the draws, so repeats do not count as more questions)."""
+    per_q = np.mean(
+        [
+            [
+                (WRONG_COST if k in ("wrong", "unans") else 0.0) if p >= threshold else float(k != "unans")
+                for p, k in d
+            ]
+            for d in draws
+        ],
+        axis=0,
+    )
+    return float(per_q.std(ddof=1) / np.sqrt(len(per_q))) if len(per_q) > 1 else 0.0
 
 
 def fit_with_threshold(rows: list[Row], features: list[str]) -> tuple[dict[str, Any], list[dict[str, float]]]:
-    """The model fitted on every row with the L2 strength and refusal threshold of the lowest
-    cross-validated cost; returns (model with ``threshold``, that L2's risk–coverage table)."""
-    best: tuple[tuple[float, float], float, list[dict[str, float]], dict[str, float]] | None = None
+    """The model fitted on every row with the refusal threshold of the lowest cross-validated
+    cost and the strongest L2 within one standard error of the best L2's cost; returns (model
+    with ``threshold``, that L2's risk–coverage table)."""
+    tried = []  # (l2, table, best row, its standard error)
     for l2 in L2_GRID:
-        table = cross_validated(rows, features, l2)
+        table, draws = cross_validated(rows, features, l2)
         row = min(table, key=lambda t: (t["cost"], -t["accuracy"]))
-        key = (row["cost"], -row["accuracy"])
-        if best is None or key < best[0]:
-            best = (key, l2, table, row)
-    assert best is not None
-    _key, l2, table, row = best
+        tried.append((l2, table, row, cost_se(draws, row["threshold"])))
+    lowest = min(tried, key=lambda t: (t[2]["cost"], -t[2]["accuracy"]))
+    l2, table, row, _se = max(
+        (t for t in tried if t[2]["cost"] <= lowest[2]["cost"] + lowest[3]), key=lambda t: t[0]
+    )
     model = fit_two_stage(rows, features, l2)
     model["threshold"] = row["threshold"]
     model["cv"] = {k: round(v, 4) for k, v in row.items()}
+    model["cv_l2"] = {str(t[0]): {"cost": round(t[2]["cost"], 4), "se": round(t[3], 4)} for t in tried}
     return model, table

@@ -23,7 +23,6 @@ import json
 import re
 from pathlib import Path
 
-
 CSS = """
 @page { size: A4; margin: 2cm 2cm 2cm 3cm; }
 body { font-family: 'DejaVu Serif', 'Times New Roman', serif; font-size: 13pt; line-height: 1.3; }
@@ -35,7 +34,9 @@ table.frame td { vertical-align: top; text-align: center; padding: 0; font-size:
 table.frame td.left { width: 38%; }
 td.notes { text-align: left !important; font-size: 11pt; }
 """
-PAGE_NUMBER = "<div style='font-size:11pt;width:100%;text-align:center'><span class='pageNumber'></span></div>"
+PAGE_NUMBER = (
+    "<div style='font-size:11pt;width:100%;text-align:center'><span class='pageNumber'></span></div>"
+)
 _RIGHT_HEAD = re.compile(r"CỘNG H[OÒ]À|Độc lập|ngày\s+\d+\s+tháng|^[-–—_\s]+$", re.IGNORECASE)
 _TITLE = re.compile(r"^(?:\*\*)?\s*(BÁO CÁO|KẾ HOẠCH|TỜ TRÌNH|NGHỊ QUYẾT|QUYẾT ĐỊNH)\b")
 _HEADING = re.compile(r"^(?:Phần thứ|PHẦN|[IVX]+\.\s|[A-ZĐ]\.\s)")
@@ -100,7 +101,9 @@ def document_html(text: str) -> str:
             f"<td><b>{'<br>'.join(_inline(x) for x in signer[:-1])}</b><br><br><br><br>"
             f"<b>{_inline(signer[-1]) if signer else ''}</b></td></tr></table>"
         )
-    return f"<html><head><meta charset='utf-8'><style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
+    return (
+        f"<html><head><meta charset='utf-8'><style>{CSS}</style></head><body>{''.join(parts)}</body></html>"
+    )
 
 
 def render(src_dir: Path, out_dir: Path, pattern: str = "*.txt") -> list[Path]:

@@ -283,12 +283,8 @@ def _cut(text: str, start: int, end: int) -> str:
 
 
 # a place-date line cut by a narrow column: "…, ngày 30 tháng 11" + "năm 2023"
-_DATE_CUT_F_RE = re.compile(
-    r",\s*ngay\s*[^,]{0,8}?(?:\s*thang\s*[^,]{0,6}?(?:\s*nam)?)?\s*$", re.IGNORECASE
-)
-_DATE_REST_F_RE = re.compile(
-    r"^\s*(?:(?:\d{1,2}\s+)?(?:thang\s*\S{0,6}\s+)?nam\s+)?\d{4}\b", re.IGNORECASE
-)
+_DATE_CUT_F_RE = re.compile(r",\s*ngay\s*[^,]{0,8}?(?:\s*thang\s*[^,]{0,6}?(?:\s*nam)?)?\s*$", re.IGNORECASE)
+_DATE_REST_F_RE = re.compile(r"^\s*(?:(?:\d{1,2}\s+)?(?:thang\s*\S{0,6}\s+)?nam\s+)?\d{4}\b", re.IGNORECASE)
 
 
 # the national title cut by its column: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT" + "NAM"

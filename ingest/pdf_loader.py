@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
 from pathlib import Path
@@ -211,7 +212,7 @@ def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[L
         return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
     items: list[tuple[float, list[Line]]] = []
-    rows = []
+    rows: list[tuple[float, list[Chars]]] = []
     for tl in page.extract_text_lines(layout=False, strip=True, return_chars=True):
         if boxes and in_table(tl):
             continue
@@ -219,7 +220,7 @@ def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[L
         if chars and clean_text(tl["text"]).strip():
             rows.append((tl["top"], _segments(chars)))
     for top, parts in _read_columns(rows):
-        text = clean_text(extract_text(parts)).strip()
+        text = clean_text(" ".join(extract_text(parts).split("\n"))).strip()
         if text:
             bold = sum(1 for c in parts if _bold_font(c.get("fontname", ""))) >= 0.8 * len(parts)
             items.append((top, [Line(text=re.sub(r"[ \t]{2,}", " ", text), page=pno, bold=bold)]))
@@ -228,9 +229,9 @@ def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[L
         rendered = tables.render(grid, header=state.header)
         if rendered.header:
             state.header = rendered.header
-        rows = [Line(text=r, page=pno, table=True) for r in rendered.rows]
-        if rows:
-            items.append((t.bbox[1], [*rows, Line(text="", page=pno)]))
+        table_lines = [Line(text=r, page=pno, table=True) for r in rendered.rows]
+        if table_lines:
+            items.append((t.bbox[1], [*table_lines, Line(text="", page=pno)]))
     items.sort(key=lambda it: it[0])
     return [ln for _, group in items for ln in group]
 
@@ -246,7 +247,7 @@ def _segments(chars: Chars) -> list[Chars]:
     ordered = sorted(chars, key=lambda c: c["x0"])
     em = sorted(c["size"] for c in ordered)[len(ordered) // 2] or 1.0
     segs = [[ordered[0]]]
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         if b["x0"] - a["x1"] >= COLUMN_GAP * em:
             segs.append([])
         segs[-1].append(b)
@@ -282,7 +283,7 @@ def _widest_gap(spans: list[tuple[float, float]]) -> tuple[float, float] | None:
             merged[-1][1] = max(merged[-1][1], x1)
         else:
             merged.append([x0, x1])
-    gaps = [(a[1], b[0]) for a, b in zip(merged, merged[1:], strict=False)]
+    gaps = [(a[1], b[0]) for a, b in itertools.pairwise(merged)]
     return max(gaps, key=lambda g: g[1] - g[0]) if gaps else None
 
 

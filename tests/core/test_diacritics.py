@@ -32,3 +32,18 @@ def test_accented_text_and_unknown_words_are_left_as_typed() -> None:
     assert r.restore("zalo cua xa") == "zalo cua xã"  # words the reports never write stay as typed
     assert r.restore("TIEM CHUNG") == "TIÊM CHỦNG"
     assert Restorer([]).restore("ho ngheo") == "ho ngheo"
+
+
+def test_syllables_spelt_with_y_are_found_and_written_as_the_reports_write_them() -> None:
+    # "tỷ", "ký", "kỳ" have a canonical spelling with "i" (for matching); typed "ty", "ky"
+    # must still find them, and come back in the reports' own spelling
+    r = Restorer(
+        [
+            "Tỷ lệ hộ nghèo giảm còn 0,8%; tỷ lệ tham gia bảo hiểm y tế đạt 92%.",
+            "So với cùng kỳ năm 2022 tăng 5%.",
+            "Chủ tịch Vũ Trí Khánh ký báo cáo.",
+        ]
+    )
+    assert r.restore("ty le ho ngheo") == "tỷ lệ hộ nghèo"
+    assert r.restore("so voi cung ky") == "so với cùng kỳ"
+    assert r.restore("ai ky bao cao") == "ai ký báo cáo"

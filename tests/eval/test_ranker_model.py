@@ -67,8 +67,17 @@ def test_threshold_is_chosen_on_cross_validated_cost() -> None:
     model, table = fit_with_threshold(rows, FEATS)
     best = min(table, key=lambda t: (t["cost"], -t["accuracy"]))
     assert model["threshold"] == best["threshold"]
-    assert table == cross_validated(rows, FEATS, model["l2"])
+    assert table == cross_validated(rows, FEATS, model["l2"])[0]
     assert all(t["wrong"] + t["false_refusal"] <= 1.0 for t in table)
+
+
+def test_l2_is_the_strongest_within_one_standard_error_of_the_lowest_cost() -> None:
+    model, _ = fit_with_threshold(_rows(), FEATS)
+    tried = {float(k): v for k, v in model["cv_l2"].items()}
+    lowest = min(tried.values(), key=lambda v: v["cost"])
+    within = [l2 for l2, v in tried.items() if v["cost"] <= lowest["cost"] + lowest["se"]]
+    assert model["l2"] == max(within)
+    assert all(v["se"] > 0 for v in tried.values())
 
 
 def test_shipped_ranker_reads_and_scores() -> None:

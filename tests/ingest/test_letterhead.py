@@ -43,7 +43,9 @@ def test_a_place_date_wrapped_by_its_column_is_read_whole() -> None:
     )
     assert (lh.doc_number, lh.date, lh.title_index) == ("137/BC-UBND", "2023-11-30", 4)
     assert lh.area_name == "Ngô Quyền"
-    cut_at_year = parse(["Số: /KH-UBND P. Xương Giang, ngày 30 tháng 8 năm", "2023", "KẾ HOẠCH", "Phát triển"])
+    cut_at_year = parse(
+        ["Số: /KH-UBND P. Xương Giang, ngày 30 tháng 8 năm", "2023", "KẾ HOẠCH", "Phát triển"]
+    )
     assert cut_at_year.date == "2023-08-30"
     split_title = parse(
         [
@@ -59,7 +61,9 @@ def test_a_place_date_wrapped_by_its_column_is_read_whole() -> None:
     )
     assert (split_title.area_name, split_title.date) == ("Ngô Quyền", "2023-11-30")
     # a line that merely ends the sentence before a year is not a cut date
-    assert parse(["Số: 12/BC-UBND", "Hà Nội, ngày 5 tháng 1 năm 2024", "2023", "BÁO CÁO"]).date == "2024-01-05"
+    assert (
+        parse(["Số: 12/BC-UBND", "Hà Nội, ngày 5 tháng 1 năm 2024", "2023", "BÁO CÁO"]).date == "2024-01-05"
+    )
 
 
 def test_number_split_from_its_code_by_the_other_column() -> None:
