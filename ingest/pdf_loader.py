@@ -213,16 +213,22 @@ def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[L
 
     items: list[tuple[float, list[Line]]] = []
     rows: list[tuple[float, list[Chars]]] = []
+    spaces = [c for c in page.chars if not c.get("text", "").strip()]
     for tl in page.extract_text_lines(layout=False, strip=True, return_chars=True):
         if boxes and in_table(tl):
             continue
-        chars = [c for c in tl.get("chars", []) if c.get("text", "").strip()]
-        if chars and clean_text(tl["text"]).strip():
+        # the line's characters with the space glyphs between them (text lines leave those
+        # out, and pdfplumber reads a space glyph, not only a gap, as the end of a word)
+        chars = tl.get("chars", []) + [
+            c for c in spaces if tl["top"] - 1 <= c["top"] <= tl["bottom"] and tl["x0"] <= c["x0"] <= tl["x1"]
+        ]
+        if any(c.get("text", "").strip() for c in chars) and clean_text(tl["text"]).strip():
             rows.append((tl["top"], _segments(chars)))
     for top, parts in _read_columns(rows):
         text = clean_text(" ".join(extract_text(parts).split("\n"))).strip()
         if text:
-            bold = sum(1 for c in parts if _bold_font(c.get("fontname", ""))) >= 0.8 * len(parts)
+            seen = [c for c in parts if c.get("text", "").strip()]
+            bold = sum(1 for c in seen if _bold_font(c.get("fontname", ""))) >= 0.8 * len(seen)
             items.append((top, [Line(text=re.sub(r"[ \t]{2,}", " ", text), page=pno, bold=bold)]))
     for t in found:
         grid = [[None if c is None else clean_text(c) for c in row] for row in t.extract()]
@@ -243,15 +249,27 @@ Chars = list[dict[str, Any]]
 
 
 def _segments(chars: Chars) -> list[Chars]:
-    """A text line's characters cut where a gap of COLUMN_GAP ems separates them."""
+    """A text line's characters cut where a gap of COLUMN_GAP ems separates two visible ones
+    (a space glyph stays with the piece it follows, so the piece's words keep their spaces)."""
     ordered = sorted(chars, key=lambda c: c["x0"])
-    em = sorted(c["size"] for c in ordered)[len(ordered) // 2] or 1.0
-    segs = [[ordered[0]]]
-    for a, b in itertools.pairwise(ordered):
-        if b["x0"] - a["x1"] >= COLUMN_GAP * em:
+    seen = [c for c in ordered if c.get("text", "").strip()]
+    em = sorted(c["size"] for c in seen)[len(seen) // 2] or 1.0
+    segs: list[Chars] = [[]]
+    last: dict[str, Any] | None = None  # the last visible character
+    for c in ordered:
+        visible = bool(c.get("text", "").strip())
+        if visible and last is not None and c["x0"] - last["x1"] >= COLUMN_GAP * em:
             segs.append([])
-        segs[-1].append(b)
-    return segs
+        segs[-1].append(c)
+        if visible:
+            last = c
+    return [seg for seg in segs if any(c.get("text", "").strip() for c in seg)]
+
+
+def _span(seg: Chars) -> tuple[float, float]:
+    """Left and right edge of a piece's visible characters."""
+    seen = [c for c in seg if c.get("text", "").strip()]
+    return min(c["x0"] for c in seen), max(c["x1"] for c in seen)
 
 
 def _read_columns(rows: list[tuple[float, list[Chars]]]) -> list[tuple[float, Chars]]:
@@ -264,7 +282,9 @@ def _read_columns(rows: list[tuple[float, list[Chars]]]) -> list[tuple[float, Ch
         end, split = _column_run(rows, i)
         if end > i:
             pieces = [seg for _top, segs in rows[i:end] for seg in segs]
-            ordered = [p for p in pieces if p[-1]["x1"] <= split] + [p for p in pieces if p[0]["x0"] >= split]
+            ordered = [p for p in pieces if _span(p)[1] <= split] + [
+                p for p in pieces if _span(p)[0] >= split
+            ]
             # positions that keep this order when the page's lines and tables are sorted by top
             out.extend((rows[i][0] + k * 1e-3, p) for k, p in enumerate(ordered))
             i = end
@@ -295,15 +315,15 @@ def _column_run(rows: list[tuple[float, list[Chars]]], i: int) -> tuple[int, flo
     best = (i, 0.0)
     j = i
     while j < len(rows) and (j == i or rows[j][0] - rows[j - 1][0] <= COLUMN_LEADING * em * 1.5):
-        spans += [(seg[0]["x0"], max(c["x1"] for c in seg)) for seg in rows[j][1]]
+        spans += [_span(seg) for seg in rows[j][1]]
         gap = _widest_gap(spans)
         if gap is None or gap[1] - gap[0] < COLUMN_GAP * em:
             break
         j += 1
         split = (gap[0] + gap[1]) / 2
         pieces = [seg for _, segs in rows[i:j] for seg in segs]
-        right = [seg for seg in pieces if seg[0]["x0"] >= split]
-        chars = [c for seg in right for c in seg]
+        right = [seg for seg in pieces if _span(seg)[0] >= split]
+        chars = [c for seg in right for c in seg if c.get("text", "").strip()]
         if (
             len(pieces) - len(right) >= 2
             and len(right) >= 2
