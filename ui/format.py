@@ -43,8 +43,8 @@ def readable_source(source: str) -> str:
 
 def document_label(c: Citation) -> str:
     """ "Báo cáo số 137/BC-UBND ngày 30/11/2023" (without the long title)."""
-    if not (c.doc_type or c.doc_number or c.date):
-        return c.document
+    if not (c.doc_type or c.doc_number or c.date) or (not c.doc_type and c.document):
+        return c.document  # a citation that carries only the document's label (the indicator table's)
     out = c.doc_type or "Văn bản"
     if c.doc_number:
         out += f" số {c.doc_number}"

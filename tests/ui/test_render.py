@@ -76,3 +76,15 @@ def test_passage_without_quote_match() -> None:
 def test_stream_piece_escapes_everything() -> None:
     piece = escape_stream_piece("- 1. <b>x</b> [1] *y*")
     assert "<" not in piece and "\\[1\\]" in piece and "\\*y\\*" in piece and piece.startswith("\\-")
+
+
+def test_a_citation_label_never_calls_a_plan_a_generic_document() -> None:
+    from assistant.types import Citation
+    from ui.format import document_label
+
+    base = {"n": 1, "ward": "Xương Giang", "section": "", "text": "", "source": "000.txt"}
+    full = Citation(**base, document="Kế hoạch", doc_type="Kế hoạch", doc_number="", date="2023-08-30")
+    assert document_label(full) == "Kế hoạch ngày 30/08/2023"
+    # a comparison cites the indicator table's record: its label, not "Văn bản ngày …"
+    from_table = Citation(**base, document="Kế hoạch ngày 30/8/2023", date="2023-08-30")
+    assert document_label(from_table) == "Kế hoạch ngày 30/8/2023"
