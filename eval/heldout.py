@@ -52,12 +52,16 @@ class HeldoutSet:
     reports: Path
 
     def wards(self) -> dict[str, str]:
-        """File name -> ward, for reports whose text does not name it (metadata.jsonl)."""
-        meta = self.reports / "metadata.jsonl"
-        if not meta.is_file():
-            return {}
-        rows = [json.loads(line) for line in meta.read_text(encoding="utf-8").splitlines() if line.strip()]
-        return {r["file"]: r["area"] for r in rows}
+        return report_wards(self.reports)
+
+
+def report_wards(reports: Path) -> dict[str, str]:
+    """File name -> ward, for reports whose text does not name it (their folder's metadata.jsonl)."""
+    meta = reports / "metadata.jsonl"
+    if not meta.is_file():
+        return {}
+    rows = [json.loads(line) for line in meta.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["file"]: r["area"] for r in rows}
 
 
 def heldout_set(name: str) -> HeldoutSet:

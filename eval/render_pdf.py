@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import re
 from pathlib import Path
 
@@ -110,10 +109,11 @@ def render(src_dir: Path, out_dir: Path, pattern: str = "*.txt") -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     from baocao.settings import load_settings
+    from eval.heldout import report_wards
     from ingest.pipeline import parse_file
 
     settings = load_settings()
-    wards = _wards(src_dir)
+    wards = report_wards(src_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     with sync_playwright() as pw:
@@ -133,15 +133,6 @@ def render(src_dir: Path, out_dir: Path, pattern: str = "*.txt") -> list[Path]:
             written.append(target)
         browser.close()
     return written
-
-
-def _wards(src_dir: Path) -> dict[str, str]:
-    """File name -> ward for texts that do not name theirs (``metadata.jsonl`` of the held-out sets)."""
-    meta = src_dir / "metadata.jsonl"
-    if not meta.is_file():
-        return {}
-    rows = [json.loads(line) for line in meta.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {r["file"]: r["area"] for r in rows}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -169,7 +169,7 @@ def _inline_superscripts(page: Any) -> Any:
     prev: dict[str, Any] | None = None  # the last character placed (raised or not)
     moved = False
     for c in chars:
-        if not c.get("text", "").strip():
+        if not _visible(c):
             out.append(c)
             continue
         raised = (
@@ -213,7 +213,7 @@ def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[L
 
     items: list[tuple[float, list[Line]]] = []
     rows: list[tuple[float, list[Chars]]] = []
-    spaces = [c for c in page.chars if not c.get("text", "").strip()]
+    spaces = [c for c in page.chars if not _visible(c)]
     for tl in page.extract_text_lines(layout=False, strip=True, return_chars=True):
         if boxes and in_table(tl):
             continue
@@ -222,12 +222,12 @@ def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[L
         chars = tl.get("chars", []) + [
             c for c in spaces if tl["top"] - 1 <= c["top"] <= tl["bottom"] and tl["x0"] <= c["x0"] <= tl["x1"]
         ]
-        if any(c.get("text", "").strip() for c in chars) and clean_text(tl["text"]).strip():
+        if any(_visible(c) for c in chars) and clean_text(tl["text"]).strip():
             rows.append((tl["top"], _segments(chars)))
     for top, parts in _read_columns(rows):
         text = clean_text(" ".join(extract_text(parts).split("\n"))).strip()
         if text:
-            seen = [c for c in parts if c.get("text", "").strip()]
+            seen = [c for c in parts if _visible(c)]
             bold = sum(1 for c in seen if _bold_font(c.get("fontname", ""))) >= 0.8 * len(seen)
             items.append((top, [Line(text=re.sub(r"[ \t]{2,}", " ", text), page=pno, bold=bold)]))
     for t in found:
@@ -242,6 +242,11 @@ def _page_lines(page: Any, pno: int, state: _TableState | None = None) -> list[L
     return [ln for _, group in items for ln in group]
 
 
+def _visible(c: dict[str, Any]) -> bool:
+    """A glyph that prints (not a space)."""
+    return bool(c.get("text", "").strip())
+
+
 COLUMN_GAP = 1.5  # ems of empty space between two columns (words are < 1 em apart)
 COLUMN_ALPHA = 0.6  # share of letters in the right column: names and titles, not a column of figures
 COLUMN_LEADING = 6.0  # line heights a column may skip (the signer's name under blank lines)
@@ -252,23 +257,23 @@ def _segments(chars: Chars) -> list[Chars]:
     """A text line's characters cut where a gap of COLUMN_GAP ems separates two visible ones
     (a space glyph stays with the piece it follows, so the piece's words keep their spaces)."""
     ordered = sorted(chars, key=lambda c: c["x0"])
-    seen = [c for c in ordered if c.get("text", "").strip()]
+    seen = [c for c in ordered if _visible(c)]
     em = sorted(c["size"] for c in seen)[len(seen) // 2] or 1.0
     segs: list[Chars] = [[]]
     last: dict[str, Any] | None = None  # the last visible character
     for c in ordered:
-        visible = bool(c.get("text", "").strip())
+        visible = _visible(c)
         if visible and last is not None and c["x0"] - last["x1"] >= COLUMN_GAP * em:
             segs.append([])
         segs[-1].append(c)
         if visible:
             last = c
-    return [seg for seg in segs if any(c.get("text", "").strip() for c in seg)]
+    return [seg for seg in segs if any(_visible(c) for c in seg)]
 
 
 def _span(seg: Chars) -> tuple[float, float]:
     """Left and right edge of a piece's visible characters."""
-    seen = [c for c in seg if c.get("text", "").strip()]
+    seen = [c for c in seg if _visible(c)]
     return min(c["x0"] for c in seen), max(c["x1"] for c in seen)
 
 
@@ -323,7 +328,7 @@ def _column_run(rows: list[tuple[float, list[Chars]]], i: int) -> tuple[int, flo
         split = (gap[0] + gap[1]) / 2
         pieces = [seg for _, segs in rows[i:j] for seg in segs]
         right = [seg for seg in pieces if _span(seg)[0] >= split]
-        chars = [c for seg in right for c in seg if c.get("text", "").strip()]
+        chars = [c for seg in right for c in seg if _visible(c)]
         if (
             len(pieces) - len(right) >= 2
             and len(right) >= 2
