@@ -5,6 +5,7 @@ holds them — so an answer cannot contain a number its citation does not."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -41,6 +42,16 @@ class Pick:
 CONTEXT_WEIGHT = 0.3
 
 
+def _asked_tokens(tokens: list[str], context: list[str], phrases: list[list[str]]) -> list[str]:
+    """Every count ``term_weights`` may ask for: each word as typed and folded, each pair of
+    neighbouring question words, the words of the thesaurus phrases found."""
+    words = [*tokens, *context, *(t for p in phrases for t in p)]
+    out = [*words, *("~" + fold(t) for t in words)]
+    for a, b in itertools.pairwise(tokens):
+        out += [f"{a}_{b}", f"~{fold(a)}_{fold(b)}"]
+    return out
+
+
 def term_weights(info: QueryInfo, lex: TermStats) -> TermWeights:
     """Group the question's syllables into words the corpus knows, weigh each by idf.
 
@@ -68,9 +79,11 @@ def term_weights(info: QueryInfo, lex: TermStats) -> TermWeights:
 
     units: list[tuple[Alternatives, float]] = []
     toks, pos = list(info.content_tokens), list(info.positions)
+    found = thesaurus.find(info.question)
+    lex.prefetch(_asked_tokens(toks, list(info.context_tokens), [tokenize(m.entry.term) for m in found]))
     # thesaurus phrases first: their syllables become one unit with the report's wording
     spans = [m.span() for m in TOKEN_RE.finditer(fold(info.question).lower())]
-    for m in thesaurus.find(info.question):
+    for m in found:
         inside = [i for i, p in enumerate(pos) if p < len(spans) and m.start <= spans[p][0] < m.end]
         if not inside:
             continue

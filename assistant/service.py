@@ -95,7 +95,9 @@ class Assistant:
         (``baocao.diacritics``); the model is rebuilt when the committed documents change."""
         docs = frozenset(self.index.documents())
         if self._restorer is None or self._restorer[0] != docs:
-            chunks = (c.text for c in islice(self.index.iter_chunks(sorted(docs)), RESTORER_CHUNKS))
+            chunks = (
+                c.text for c in islice(self.index.iter_chunks(self._restorer_docs(docs)), RESTORER_CHUNKS)
+            )
             phrases = [p for e in thesaurus.load() for p in (e.term, *e.variants)]
             cues = [
                 *NUMBER_CUES,
@@ -106,6 +108,18 @@ class Assistant:
             ]  # how questions are asked
             self._restorer = (docs, Restorer([*chunks, *phrases, *cues]))
         return self._restorer[1].restore(text)
+
+    def _restorer_docs(self, docs: frozenset[str]) -> list[str]:
+        """The first documents (by id) that together hold ``RESTORER_CHUNKS`` chunks: at scale the
+        store is asked for those documents' chunks, not for every document's."""
+        out: list[str] = []
+        total = 0
+        for d in sorted(docs):
+            if total >= RESTORER_CHUNKS:
+                break
+            out.append(d)
+            total += self.index.chunk_count(d)
+        return out
 
     def coverage_text(self) -> str:
         docs = list(self.index.documents().values())

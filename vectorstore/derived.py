@@ -14,13 +14,24 @@ from vectorstore.indicator_store import IndicatorStore
 from vectorstore.ports import Unit
 
 
+def unit_id(chunk_id: str, order: int, text: str) -> str:
+    """A sentence unit's id: a hash of its chunk, place and text (so a store can read a chunk's
+    units by primary key, from the chunk's text alone)."""
+    return hashlib.sha256(f"{chunk_id}\x1f{order}\x1f{text}".encode()).hexdigest()[:32]
+
+
+def chunk_unit_ids(chunk_id: str, text: str) -> list[str]:
+    """The ids ``document_units`` gives the sentence units of a chunk with this text."""
+    return [unit_id(chunk_id, i, t) for i, t in enumerate(unit_texts(text))]
+
+
 def document_units(parsed: ParsedDocument) -> list[Unit]:
     """Every chunk's sentences, each embedded with its section's last heading for context."""
     out: list[Unit] = []
     for c in parsed.chunks:
         head = c.heading_path[-1] if c.heading_path else ""
         for i, text in enumerate(unit_texts(c.text)):
-            uid = hashlib.sha256(f"{c.id}\x1f{i}\x1f{text}".encode()).hexdigest()[:32]
+            uid = unit_id(c.id, i, text)
             embed = f"{head}: {text}" if head and len(text) < 400 else text
             out.append(Unit(uid, c.id, i, text, embed))
     return out

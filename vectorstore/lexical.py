@@ -80,6 +80,9 @@ class LexicalIndex:
         indptr = self._bm25.scores["indptr"]
         return int(indptr[tid + 1] - indptr[tid])
 
+    def prefetch(self, tokens: Sequence[str]) -> None:
+        """Nothing to fetch: the counts are in memory."""
+
     def idf(self, token: str) -> float:
         """BM25 idf of one lexical token (0 when unknown); used to weigh query words."""
         if self._bm25 is None:

@@ -1,6 +1,7 @@
 """Milvus as an ``Engine``: Milvus Lite (a local ``.db`` path) or a Milvus server (``http://…``).
 
-Collections (``<name>_chunks``, ``<name>_documents``), strong consistency:
+Collections (``<name>_chunks``, ``<name>_units``, ``<name>_documents``, ``<name>_terms``),
+strong consistency:
 * chunks — id, doc_id, section, position, the dense vector, the display text, a JSON
   ``meta`` (ward, document, years, page…) and ``lex``: the chunk's lexical tokens
   (``vectorstore.lexical.lexical_tokens``: syllables, bigrams, folded forms), each
@@ -9,11 +10,15 @@ Collections (``<name>_chunks``, ``<name>_documents``), strong consistency:
   engine, with the same k1/b as the bm25s side of Chroma.
 * documents — one row per *committed* document (the commit marker), with the
   record and ``terms``: a sparse vector of how many of the document's chunks hold
-  each lexical token. Document frequencies (``TermStats``) are sums over the committed
-  records, answered by a sparse search in the engine: exact, and written in the same
-  row as the commit marker.
-The chunks collection is created with the first embedding dimension and pins the model
-(collection properties ``embedding_model``/``dimension``).
+  each lexical token, written in the same row as the commit marker.
+* units — each chunk's sentences with their own vectors; a unit's id follows from its
+  chunk's id and text (``vectorstore.derived.unit_id``), so a chunk's units are read by key.
+* terms — document frequencies (``TermStats``): chunk counts per token over the committed
+  records, kept in step by every commit and removal (``milvus_lexical.TermTable``).
+Chunks and units sit in one of 64 partitions chosen by document id
+(``milvus_schema.doc_partition``): a search restricted to a ward's documents reads only
+their partitions. The chunks collection is created with the first embedding dimension and
+pins the model (collection properties ``embedding_model``/``dimension``).
 """
 
 from __future__ import annotations
@@ -28,18 +33,33 @@ from typing import Any
 
 from baocao.settings import Settings
 from ingest.models import Chunk, DocumentMeta
-from vectorstore.bm25_side import lexical_text
+from vectorstore.derived import chunk_unit_ids
 from vectorstore.errors import StoreUnavailable, dimension_mismatch, model_mismatch
 from vectorstore.lexical import lexical_tokens
 from vectorstore.milvus_client import Serialised, lite_acquire, lite_release
-from vectorstore.milvus_lexical import MilvusLexical, lex_field, term_dim, term_hex
-from vectorstore.milvus_schema import create_chunks, create_documents, create_units
+from vectorstore.milvus_lexical import (
+    MilvusLexical,
+    TermTable,
+    document_terms,
+    set_signature,
+    term_hex,
+)
+from vectorstore.milvus_schema import (
+    DOC_PARTITIONS,
+    PARTITIONED,
+    TOP_K_LIMIT,
+    chunk_row,
+    create_chunks,
+    create_documents,
+    create_units,
+    doc_partition,
+    stored_chunk,
+)
 from vectorstore.ports import LexicalSide, StoredChunk, Unit, UnitHit
 
 log = logging.getLogger(__name__)
 
 _BATCH = 256
-_TERMS_LIMIT = 16384  # Milvus's largest top-k
 _CHUNK_FIELDS = ["id", "doc_id", "section", "position", "text", "meta"]
 
 
@@ -77,12 +97,19 @@ class MilvusEngine:
         self._docs_name = f"{settings.collection}_documents"
         self._units_name = f"{settings.collection}_units"
         self._lock = threading.Lock()
+        self.terms = TermTable(
+            self._client, f"{settings.collection}_terms", self._docs_name, flush=not self.shared
+        )
         if not self._client.has_collection(self._docs_name):
             create_documents(self._client, self._docs_name)
-        for name in (self._docs_name, self._units_name, self._chunks_name):
+            if not self.terms.exists():
+                self.terms.create(set_signature([]))
+        for name in (self._docs_name, self._units_name, self._chunks_name, self.terms.name):
             if self._client.has_collection(name):
                 self._client.load_collection(name)  # a collection opens released
         self._dim: int | None = self._stored_dimension()
+        # stores written before documents had partitions keep everything in one
+        self._parted = self._dim is not None and self._properties().get(PARTITIONED) == str(DOC_PARTITIONS)
         self.check_model(model_name, None)
 
     # schema ----------------------------------------------------------------------------
@@ -91,6 +118,17 @@ class MilvusEngine:
         # the chunks collection last: its existence says the engine is ready (see ``_ready``)
         create_chunks(self._client, self._chunks_name, dim, self._model_name)
         self._dim = dim
+        self._parted = True
+
+    def _partition(self, doc_id: str) -> dict[str, str]:
+        return {"partition_name": doc_partition(doc_id)} if self._parted else {}
+
+    def _partitions(self, doc_ids: Sequence[str] | None) -> list[str] | None:
+        """The partitions a search restricted to these documents reads (None: all)."""
+        if not self._parted or doc_ids is None:
+            return None
+        names = sorted({doc_partition(d) for d in doc_ids})
+        return names if 0 < len(names) <= DOC_PARTITIONS // 2 else None
 
     def _stored_dimension(self) -> int | None:
         if not self._client.has_collection(self._chunks_name):
@@ -126,35 +164,12 @@ class MilvusEngine:
     ) -> None:
         if vectors and self._dim is None:
             self.check_model(self._model_name, len(vectors[0]))
-        meta = {
-            "ward": doc.ward,
-            "ward_kind": doc.ward_kind,
-            "doc_type": doc.doc_type,
-            "doc_number": doc.doc_number,
-            "date": doc.date,
-            "title": doc.title,
-            "years": list(doc.years),
-            "source": doc.source,
-            "issuer": doc.issuer,
-            "area_level": doc.area_level,
-        }
         for s in range(0, len(chunks), _BATCH):
-            rows = []
-            for c, v in zip(chunks[s : s + _BATCH], vectors[s : s + _BATCH], strict=True):
-                section = " > ".join(c.heading_path)
-                rows.append(
-                    {
-                        "id": c.id,
-                        "doc_id": c.doc_id,
-                        "section": section,
-                        "position": c.position,
-                        "vector": [float(x) for x in v],
-                        "text": c.text,
-                        "meta": {**meta, "page": c.page, "ocr": c.ocr},
-                        "lex": lex_field(lexical_tokens(lexical_text(c.text, section))),
-                    }
-                )
-            self._client.upsert(self._chunks_name, rows)
+            rows = [
+                chunk_row(doc, c, v)
+                for c, v in zip(chunks[s : s + _BATCH], vectors[s : s + _BATCH], strict=True)
+            ]
+            self._client.upsert(self._chunks_name, rows, **self._partition(doc.doc_id))
 
     def upsert_units(
         self, doc: DocumentMeta, units: Sequence[Unit], vectors: Sequence[Sequence[float]]
@@ -171,20 +186,12 @@ class MilvusEngine:
                 }
                 for u, v in zip(units[s : s + _BATCH], vectors[s : s + _BATCH], strict=True)
             ]
-            self._client.upsert(self._units_name, rows)
+            self._client.upsert(self._units_name, rows, **self._partition(doc.doc_id))
 
     def commit_record(self, doc: DocumentMeta, chunk_count: int, chunks: Sequence[Chunk]) -> None:
-        terms: dict[int, float] = {0: 1.0}
-        for c in chunks:
-            section = " > ".join(c.heading_path)
-            for t in set(lexical_tokens(lexical_text(c.text, section))):
-                d = term_dim(t)
-                terms[d] = terms.get(d, 0.0) + 1.0
-        record = doc.model_dump()
-        self._client.upsert(
-            self._docs_name,
-            [{"id": doc.doc_id, "chunk_count": chunk_count, "record": record, "terms": terms}],
-        )
+        terms = document_terms(chunks)
+        row = {"id": doc.doc_id, "chunk_count": chunk_count, "record": doc.model_dump(), "terms": terms}
+        self.terms.change(doc.doc_id, terms, 1, lambda: self._client.upsert(self._docs_name, [row]))
         if not self.shared:  # Milvus Lite searches flushed segments with their indexes
             if self._ready:
                 self._client.flush(self._chunks_name)
@@ -200,12 +207,20 @@ class MilvusEngine:
         return out
 
     def drop_document(self, doc_id: str) -> None:
-        self._client.delete(self._docs_name, ids=[doc_id])
+        rows = self._client.get(self._docs_name, ids=[doc_id], output_fields=["terms"])
+        if rows:
+            terms = {int(d): float(n) for d, n in dict(rows[0].get("terms") or {}).items()}
+            self.terms.change(doc_id, terms, -1, lambda: self._client.delete(self._docs_name, ids=[doc_id]))
+        else:
+            self._client.delete(self._docs_name, ids=[doc_id])
         if self._ready:
             self._client.delete(self._chunks_name, filter=f"doc_id == {json.dumps(doc_id)}")
             self._client.delete(self._units_name, filter=f"doc_id == {json.dumps(doc_id)}")
 
     def drop_orphans(self, live: Sequence[str]) -> int:
+        """Chunks and units of documents without a record; and the term table brought in step
+        with the records (after an interrupted write, or a store from before the table)."""
+        self.terms.sync(live)
         if not self._ready:
             return 0
         flt = f"not (doc_id in {_q(live)})" if live else ""
@@ -227,13 +242,14 @@ class MilvusEngine:
 
     # reads -----------------------------------------------------------------------------
     def _query_all(
-        self, name: str, flt: str, fields: list[str], page: int = 2000
+        self, name: str, flt: str, fields: list[str], page: int = 2000, partitions: list[str] | None = None
     ) -> Iterator[dict[str, Any]]:
-        got = self._client.query(name, filter=flt, output_fields=["count(*)"])
-        if int(got[0]["count(*)"]) < _TERMS_LIMIT:  # one request (the iterator is for big results)
-            yield from self._client.query(name, filter=flt, output_fields=fields, limit=_TERMS_LIMIT)
+        parts = {"partition_names": partitions} if partitions else {}
+        got = self._client.query(name, filter=flt, output_fields=["count(*)"], **parts)
+        if int(got[0]["count(*)"]) < TOP_K_LIMIT:  # one request (the iterator is for big results)
+            yield from self._client.query(name, filter=flt, output_fields=fields, limit=TOP_K_LIMIT, **parts)
             return
-        it = self._client.query_iterator(name, batch_size=page, filter=flt, output_fields=fields)
+        it = self._client.query_iterator(name, batch_size=page, filter=flt, output_fields=fields, **parts)
         try:
             while True:
                 batch = it.next()
@@ -243,43 +259,18 @@ class MilvusEngine:
         finally:
             it.close()
 
-    @staticmethod
-    def _chunk(row: dict[str, Any], distance: float | None = None) -> StoredChunk:
-        ent = row.get("entity", row)
-        m = dict(ent.get("meta") or {})
-        page = m.get("page")
-        return StoredChunk(
-            chunk_id=str(row.get("id", ent.get("id"))),
-            text=str(ent.get("text", "")),
-            doc_id=str(ent.get("doc_id", "")),
-            ward=str(m.get("ward", "")),
-            ward_kind=str(m.get("ward_kind", "phường")),
-            doc_type=str(m.get("doc_type", "")),
-            doc_number=str(m.get("doc_number", "")),
-            date=str(m.get("date", "")),
-            title=str(m.get("title", "")),
-            years=[int(y) for y in m.get("years") or []],
-            source=str(m.get("source", "")),
-            section=str(ent.get("section", "")),
-            page=int(page) if page is not None else None,
-            position=int(ent.get("position", 0)),
-            ocr=bool(m.get("ocr", False)),
-            issuer=str(m.get("issuer", "")),
-            area_level=str(m.get("area_level", "")),
-            distance=distance,
-        )
-
     def get(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
         if not ids or not self._ready:
             return {}
         rows = self._client.get(self._chunks_name, ids=list(ids), output_fields=_CHUNK_FIELDS)
-        return {str(r["id"]): self._chunk(r) for r in rows}
+        return {str(r["id"]): stored_chunk(r) for r in rows}
 
     def iter_chunks(self, doc_ids: Sequence[str], page: int = 2000) -> Iterator[StoredChunk]:
         if not doc_ids or not self._ready:
             return
-        for row in self._query_all(self._chunks_name, f"doc_id in {_q(doc_ids)}", _CHUNK_FIELDS, page):
-            yield self._chunk(row)
+        flt = f"doc_id in {_q(doc_ids)}"
+        for row in self._query_all(self._chunks_name, flt, _CHUNK_FIELDS, page, self._partitions(doc_ids)):
+            yield stored_chunk(row)
 
     def find(self, doc_id: str, section: str | None = None, position: int | None = None) -> list[StoredChunk]:
         if not self._ready:
@@ -289,8 +280,13 @@ class MilvusEngine:
             flt += f" and section == {json.dumps(section, ensure_ascii=False)}"
         if position is not None:
             flt += f" and position == {int(position)}"
-        rows = self._client.query(self._chunks_name, filter=flt, output_fields=_CHUNK_FIELDS)
-        return sorted((self._chunk(r) for r in rows), key=lambda c: c.position)
+        rows = self._client.query(
+            self._chunks_name,
+            filter=flt,
+            output_fields=_CHUNK_FIELDS,
+            partition_names=self._partitions([doc_id]),
+        )
+        return sorted((stored_chunk(r) for r in rows), key=lambda c: c.position)
 
     def _search(
         self,
@@ -312,12 +308,13 @@ class MilvusEngine:
             filter=f"doc_id in {_q(doc_ids)}" if doc_ids is not None else "",
             output_fields=fields,
             search_params={"metric_type": "COSINE", "params": {"ef": max(64, k)}},
+            partition_names=self._partitions(doc_ids),
         )
         return [(h, 1.0 - float(h["distance"])) for h in res[0]]
 
     def dense(self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None) -> list[StoredChunk]:
         hits = self._search(self._chunks_name, vector, k, doc_ids, _CHUNK_FIELDS)
-        return [self._chunk(h, d) for h, d in hits]
+        return [stored_chunk(h, d) for h, d in hits]
 
     def dense_ids(
         self, vector: Sequence[float], k: int, doc_ids: Sequence[str] | None
@@ -339,14 +336,24 @@ class MilvusEngine:
         ]
 
     def unit_vectors(self, chunk_ids: Sequence[str]) -> dict[str, list[tuple[str, list[float]]]]:
-        if not self._ready:
+        """A chunk's units are read by primary key (their ids follow from the chunk's text): a
+        filtered query scans every row in Milvus Lite. Units under other ids (a store written by
+        another unit scheme) are found by their parent."""
+        if not self._ready or not chunk_ids:
             return {}
-        rows = self._client.query(
-            self._units_name,
-            filter=f"parent in {_q(chunk_ids)}",
-            output_fields=["parent", "order", "text", "vector"],
-            limit=_TERMS_LIMIT,
+        wanted = {uid: cid for cid, c in self.get(chunk_ids).items() for uid in chunk_unit_ids(cid, c.text)}
+        rows = self._client.get(
+            self._units_name, ids=list(wanted), output_fields=["parent", "order", "text", "vector"]
         )
+        rows = [r for r in rows if wanted.get(str(r["id"])) == str(r["parent"])]
+        missing = set(wanted.values()) - {str(r["parent"]) for r in rows}
+        if missing:
+            rows += self._client.query(
+                self._units_name,
+                filter=f"parent in {_q(sorted(missing))}",
+                output_fields=["parent", "order", "text", "vector"],
+                limit=TOP_K_LIMIT,
+            )
         by: dict[str, list[tuple[int, str, list[float]]]] = {}
         for r in rows:
             by.setdefault(str(r["parent"]), []).append(
@@ -368,6 +375,7 @@ class MilvusEngine:
             filter=f"doc_id in {_q(doc_ids)}" if doc_ids is not None else "",
             output_fields=["doc_id"],
             search_params={"metric_type": "BM25"},
+            partition_names=self._partitions(doc_ids),
         )
         # Milvus Lite reports BM25 scores negated (a distance); servers report the score
         return [
@@ -375,21 +383,6 @@ class MilvusEngine:
             for h in res[0]
             if float(h["distance"]) != 0.0
         ]
-
-    def term_df(self, tokens: Sequence[str], doc_ids: Sequence[str]) -> list[int]:
-        """How many committed chunks hold each token: sums over the committed document records."""
-        if not tokens:
-            return []
-        allowed = set(doc_ids)
-        res = self._client.search(
-            self._docs_name,
-            data=[{term_dim(t): 1.0} for t in tokens],
-            anns_field="terms",
-            limit=_TERMS_LIMIT,
-            output_fields=["id"],
-            search_params={"metric_type": "IP"},
-        )
-        return [round(sum(float(h["distance"]) for h in hits if h["id"] in allowed)) for hits in res]
 
     def make_lexical(
         self, committed: Callable[[], dict[str, int]], chunks: Callable[[list[str]], Iterator[StoredChunk]]

@@ -143,6 +143,11 @@ class TermStats(Protocol):
 
     def idf(self, token: str) -> float: ...
 
+    def prefetch(self, tokens: Sequence[str]) -> None:
+        """Counts of these tokens are about to be asked: fetch them in one request (stores that
+        answer ``df`` from memory do nothing)."""
+        ...
+
 
 class LexicalSide(Protocol):
     """The lexical half of an engine: BM25 search and term statistics over committed chunks."""
