@@ -97,9 +97,7 @@ class MilvusEngine:
         self._docs_name = f"{settings.collection}_documents"
         self._units_name = f"{settings.collection}_units"
         self._lock = threading.Lock()
-        self.terms = TermTable(
-            self._client, f"{settings.collection}_terms", self._docs_name, flush=not self.shared
-        )
+        self.terms = TermTable(self._client, f"{settings.collection}_terms", self._docs_name)
         if not self._client.has_collection(self._docs_name):
             create_documents(self._client, self._docs_name)
             if not self.terms.exists():
@@ -394,6 +392,7 @@ class MilvusEngine:
 
     def close(self) -> None:
         try:
+            self.terms.settle()
             self._client.close()
         except Exception:  # closing is best effort
             log.debug("closing the Milvus client failed", exc_info=True)

@@ -47,6 +47,7 @@ def lex_field(tokens: Sequence[str]) -> str:
 STAMP_ID = -1  # the terms row whose ``df`` is the signature of the counted documents
 BUSY = -1  # the stamp while a write changes counts (never a signature: those are >= 0)
 _PAGE = 5000
+_PENDING_MAX = 200_000  # count changes held before a batch writes them
 _PLACEHOLDER = [0.0, 0.0]
 
 
@@ -78,11 +79,13 @@ def document_terms(chunks: Sequence[Any]) -> dict[int, float]:
 class TermTable:
     """Chunk counts per token over the committed documents (see the module docstring)."""
 
-    def __init__(self, client: Any, name: str, records: str, flush: bool) -> None:
+    def __init__(self, client: Any, name: str, records: str) -> None:
+        """Only read by key: reads see written rows without a flush, also in Milvus Lite."""
         self._client = client
         self.name = name
         self._records = records  # the documents collection: each committed record's ``terms``
-        self._flush = flush  # Milvus Lite reads flushed segments
+        self._batch: int | None = None  # while a batch is open: the signature its counts will have
+        self._pending: dict[int, int] = {}  # the batch's count changes by dimension
 
     def exists(self) -> bool:
         return bool(self._client.has_collection(self.name))
@@ -97,8 +100,6 @@ class TermTable:
 
     def _set_stamp(self, value: int) -> None:
         self._client.upsert(self.name, [{"id": STAMP_ID, "df": value, "v": _PLACEHOLDER}])
-        if self._flush:
-            self._client.flush(self.name)
 
     def read(self, dims: Sequence[int]) -> tuple[int | None, dict[int, int]]:
         """(the stamp, counts of these dimensions): one read."""
@@ -107,29 +108,50 @@ class TermTable:
         return got.pop(STAMP_ID, None), got
 
     def change(self, doc_id: str, terms: dict[int, float], sign: int, write: Callable[[], None]) -> None:
-        """Add (``sign`` 1) or subtract (-1) a document's counts around ``write``, the change of
-        its record; counts already out of step stay marked so (``sync`` rebuilds them)."""
+        """Add (``sign`` 1) or subtract (-1) a document's counts with ``write``, the change of its
+        record. The first change of a batch marks the table busy; the counts of the batch are
+        summed in memory and written by ``settle`` (end of the batch, or when they grow large):
+        documents of one batch share most tokens. Counts already out of step stay marked so
+        (``sync`` rebuilds them); so do those of a writer that dies before settling."""
         if not self.exists():
             write()
             return
-        dims = [d for d in terms if d != 0]
-        stamp, _ = self.read([])
-        self._set_stamp(BUSY)
-        if stamp is None or stamp < 0:
+        if self._batch is None:
+            stamp, _ = self.read([])
+            self._set_stamp(BUSY)
+            self._batch = stamp if stamp is not None and stamp >= 0 else BUSY
+        try:
             write()
+        except BaseException:
+            self._batch = BUSY  # the record may or may not have changed: leave the table marked
+            raise
+        if self._batch == BUSY:
             return
+        for d, n in terms.items():
+            if d != 0:
+                self._pending[d] = self._pending.get(d, 0) + sign * round(n)
+        self._batch ^= doc_signature(doc_id)
+        if len(self._pending) > _PENDING_MAX:
+            self.settle()
+
+    def settle(self) -> None:
+        """Write the batch's summed counts and stamp the documents they are now for."""
+        batch, pending = self._batch, self._pending
+        self._batch, self._pending = None, {}
+        if batch is None or batch == BUSY or self.read([])[0] != BUSY:
+            return  # out of step, or another writer rebuilt or stamped the table meanwhile
+        dims = [d for d, n in pending.items() if n]
         for s in range(0, len(dims), _PAGE):
             part = dims[s : s + _PAGE]
             _, have = self.read(part)
-            new = {d: have.get(d, 0) + sign * round(terms[d]) for d in part}
+            new = {d: have.get(d, 0) + pending[d] for d in part}
             keep = [{"id": d, "df": n, "v": _PLACEHOLDER} for d, n in new.items() if n > 0]
             gone = [d for d, n in new.items() if n <= 0 and d in have]
             if keep:
                 self._client.upsert(self.name, keep)
             if gone:
                 self._client.delete(self.name, ids=gone)
-        write()
-        self._set_stamp(stamp ^ doc_signature(doc_id))
+        self._set_stamp(batch)
 
     def summed(self, tokens: Sequence[str], doc_ids: Sequence[str]) -> list[int]:
         """Counts without the table: each token's chunk counts summed over the records of
@@ -164,6 +186,7 @@ class TermTable:
         want = set_signature(live)
         if self.exists() and self.read([])[0] == want:
             return False
+        self._batch, self._pending = None, {}  # the rebuild counts what a batch held too
         alive = set(live)
         sums: dict[int, int] = {}
         for doc_id, terms in self._record_terms():
@@ -243,4 +266,6 @@ class MilvusLexical:
         return self._stats[1]
 
     def refresh(self, committed: Sequence[str], force_save: bool = False) -> None:
+        """After a batch of writes: its term counts are written (``TermTable.settle``)."""
+        self._engine.terms.settle()
         self._stats = None

@@ -18,7 +18,7 @@ from vectorstore.embeddings import HashEmbedder
 from vectorstore.index import Index
 from vectorstore.lexical import lexical_tokens
 from vectorstore.milvus_engine import MilvusEngine
-from vectorstore.milvus_lexical import set_signature, term_dim
+from vectorstore.milvus_lexical import BUSY, set_signature, term_dim
 from vectorstore.ports import Unit
 
 pytestmark = pytest.mark.integration
@@ -59,10 +59,19 @@ def table_counts(engine: MilvusEngine, tokens: list[str]) -> tuple[int | None, l
     return stamp, [counts.get(term_dim(t), 0) for t in tokens]
 
 
-def test_term_table_follows_commits_and_removals(idx: Index, engine: MilvusEngine) -> None:
+def test_term_table_follows_commits_and_removals(
+    settings: Settings, idx: Index, engine: MilvusEngine
+) -> None:
     nq, xg = ngo_quyen_doc(), xuong_giang_doc()
     idx.add_document(nq)
     idx.add_document(xg)
+    assert table_counts(engine, TOKENS)[0] == BUSY  # a batch is open: its counts are in memory
+    reader = Index(settings, HashEmbedder(256, name="hash:256"))
+    try:  # meanwhile readers sum the committed records: exact
+        assert [reader.term_stats().df(t) for t in TOKENS] == [truth([nq, xg])[t] for t in TOKENS]
+    finally:
+        reader.close()
+    idx.refresh_lexical()  # the end of the batch (as the ingest service does)
     stamp, counts = table_counts(engine, TOKENS)
     assert stamp == set_signature(idx.documents(fresh=True))
     assert counts == [truth([nq, xg])[t] for t in TOKENS]
@@ -73,24 +82,27 @@ def test_term_table_follows_commits_and_removals(idx: Index, engine: MilvusEngin
     assert counts == [truth([nq])[t] for t in TOKENS]
 
 
-def test_interrupted_count_change_falls_back_then_is_rebuilt(
+def test_interrupted_write_falls_back_then_is_rebuilt(
     settings: Settings, idx: Index, engine: MilvusEngine
 ) -> None:
     nq, xg = ngo_quyen_doc(), xuong_giang_doc()
     idx.add_document(nq)
+    idx.refresh_lexical()
 
     def killed() -> None:
-        raise RuntimeError("killed before the record was written")
+        raise RuntimeError("killed while writing the record")
 
     with pytest.raises(RuntimeError):
         engine.terms.change("half-written", {term_dim("ngân"): 7.0}, 1, killed)
-    assert table_counts(engine, ["ngân"])[1] == [truth([nq])["ngân"] + 7]  # off, and marked so
+    engine.terms.settle()  # nothing to settle: the batch failed
+    assert table_counts(engine, [])[0] == BUSY
     reader = Index(settings, HashEmbedder(256, name="hash:256"))
     try:
         stats = reader.term_stats()
         stats.prefetch(TOKENS)
         assert [stats.df(t) for t in TOKENS] == [truth([nq])[t] for t in TOKENS]
         reader.add_document(xg)  # a writer's recovery rebuilds the counts
+        reader.refresh_lexical()
     finally:
         reader.close()
     stamp, counts = table_counts(engine, TOKENS)
@@ -101,15 +113,19 @@ def test_interrupted_count_change_falls_back_then_is_rebuilt(
 def test_store_from_before_the_table(settings: Settings, idx: Index, engine: MilvusEngine) -> None:
     nq, xg = ngo_quyen_doc(), xuong_giang_doc()
     idx.add_document(nq)
+    idx.refresh_lexical()
     engine.terms.drop()
     reader = Index(settings, HashEmbedder(256, name="hash:256"))
     try:
         assert [reader.term_stats().df(t) for t in TOKENS] == [truth([nq])[t] for t in TOKENS]
         reader.add_document(xg)
+        reader.refresh_lexical()
     finally:
         reader.close()
     assert engine.terms.exists()
-    assert table_counts(engine, TOKENS)[1] == [truth([nq, xg])[t] for t in TOKENS]
+    stamp, counts = table_counts(engine, TOKENS)
+    assert stamp == set_signature([nq.metadata.doc_id, xg.metadata.doc_id])
+    assert counts == [truth([nq, xg])[t] for t in TOKENS]
 
 
 def test_units_are_read_by_key_and_by_parent_when_stored_under_other_ids(
