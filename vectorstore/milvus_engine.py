@@ -14,7 +14,7 @@ strong consistency:
 * units — each chunk's sentences with their own vectors; a unit's id follows from its
   chunk's id and text (``vectorstore.derived.unit_id``), so a chunk's units are read by key.
 * terms — document frequencies (``TermStats``): chunk counts per token over the committed
-  records, kept in step by every commit and removal (``milvus_lexical.TermTable``).
+  records, kept in step with commits and removals, a batch at a time (``milvus_lexical.TermTable``).
 Chunks and units sit in one of 64 partitions chosen by document id
 (``milvus_schema.doc_partition``): a search restricted to a ward's documents reads only
 their partitions. The chunks collection is created with the first embedding dimension and

@@ -1,14 +1,15 @@
 """The lexical side of the Milvus engine: tokens written for the engine's BM25 function, BM25
 search over committed chunks, and exact term statistics over the committed documents.
 
-Term statistics live in a table (``<name>_terms``: token dimension -> chunk count) that every
-commit and removal updates, so a question's document frequencies are one read by primary key.
+Term statistics live in a table (``<name>_terms``: token dimension -> chunk count) kept in step
+with the commits and removals, so a question's document frequencies are one read by primary key.
 A stamp row holds the signature (xor of per-document hashes) of the documents the counts are
-for; a write marks it busy while it changes counts and record, then stamps the new set. A
-reader uses the table only when the stamp matches the committed documents it sees; otherwise
-(a write in flight, an interrupted write, a store from before the table) it sums the committed
-records' ``terms`` in the engine, as exact and slower, until the next writer's recovery
-rebuilds the table (``TermTable.sync``)."""
+for. A batch of writes marks it busy at its first change, sums its count changes in memory and,
+when the batch ends (``TermTable.settle``: the index's lexical refresh, or closing), writes them
+and stamps the new set. A reader uses the table only when the stamp matches the committed
+documents it sees; otherwise (a batch in flight, an interrupted write, a store from before the
+table) it sums the committed records' ``terms`` in the engine, as exact and slower, until the
+next writer's recovery rebuilds the table (``TermTable.sync``)."""
 
 from __future__ import annotations
 
