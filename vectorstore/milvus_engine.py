@@ -105,9 +105,10 @@ class MilvusEngine:
         for name in (self._docs_name, self._units_name, self._chunks_name, self.terms.name):
             if self._client.has_collection(name):
                 self._client.load_collection(name)  # a collection opens released
-        self._dim: int | None = self._stored_dimension()
+        props = self._properties() if self._client.has_collection(self._chunks_name) else {}
+        self._dim: int | None = int(props["dimension"]) if "dimension" in props else None
         # stores written before documents had partitions keep everything in one
-        self._parted = self._dim is not None and self._properties().get(PARTITIONED) == str(DOC_PARTITIONS)
+        self._parted = props.get(PARTITIONED) == str(DOC_PARTITIONS)
         self.check_model(model_name, None)
 
     # schema ----------------------------------------------------------------------------
@@ -127,12 +128,6 @@ class MilvusEngine:
             return None
         names = sorted({doc_partition(d) for d in doc_ids})
         return names if 0 < len(names) <= DOC_PARTITIONS // 2 else None
-
-    def _stored_dimension(self) -> int | None:
-        if not self._client.has_collection(self._chunks_name):
-            return None
-        props = self._properties()
-        return int(props["dimension"]) if "dimension" in props else None
 
     def _properties(self) -> dict[str, str]:
         desc = self._client.describe_collection(self._chunks_name)
