@@ -12,7 +12,13 @@ from baocao.settings import REPO_ROOT
 DATA = REPO_ROOT / "eval" / "data"
 TRAIN_FILES = [
     DATA / f
-    for f in ("train.jsonl", "train_paraphrase.jsonl", "train_paraphrase2.jsonl", "train_paraphrase3.jsonl")
+    for f in (
+        "train.jsonl",
+        "train_paraphrase.jsonl",
+        "train_paraphrase2.jsonl",
+        "train_paraphrase3.jsonl",
+        "train_paraphrase4.jsonl",
+    )
 ]
 HELDOUT_DIR = DATA / "heldout"
 HELDOUT_SETS = (

@@ -23,34 +23,34 @@ from vectorstore.index import Index
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # set -> metric -> (comparison, floor)
-# measured 2026-12-02 (fifth session): embedding model and ranker refitted on train with 215 more
-# blind paraphrase questions, L2 by the one-standard-error rule over repeated CV (accuracy_all /
-# false refusals / refusal recall): paraphrase 0.443 / 0.557 / 0.688, paraphrase2 0.573 / 0.404 /
-# 0.750, paraphrase3 0.580 / 0.395 / 0.857, paraphrase4 0.550 / 0.510 / 0.889, paraphrase5 0.512 /
-# 0.469 / 0.750, close 0.828 / 0.088 / 0.700, close2 0.800 / 0.031 / 0.625, compare 0.800 /
-# 0.033 / 1.000, followup 0.698 / 0.098 / 0.500, new reports 0.793 / 0.071 / 0.583; the same
-# questions over the reports printed as Word-like PDFs: close_pdf 0.813 / 0.088 / 0.700,
-# newreports_pdf 0.793 / 0.071 / 0.583. Floors leave ~4-6 points for another CPU's float
-# rounding in the tuned weights (one question of a small set moves a rate by 2-5 points).
+# measured 2026-12-03 (ninth session): embedding model and ranker refitted on train with 249 more
+# blind paraphrase questions (train_paraphrase4), same mechanism (accuracy_all / false refusals /
+# refusal recall): paraphrase 0.473 / 0.504 / 0.750, paraphrase2 0.636 / 0.330 / 0.688,
+# paraphrase3 0.640 / 0.372 / 0.857, paraphrase4 0.633 / 0.412 / 0.889, paraphrase5 0.588 / 0.453 /
+# 0.812, close 0.843 / 0.061 / 0.700, close2 0.775 / 0.062 / 0.625, compare 0.743 / 0.033 / 0.800,
+# followup 0.744 / 0.146 / 1.000, new reports 0.841 / 0.086 / 0.917; the same questions over the
+# reports printed as Word-like PDFs: close_pdf 0.836 / 0.053 / 0.700, newreports_pdf 0.841 / 0.086 /
+# 0.917. Floors leave ~4-6 points for another CPU's float rounding in the tuned weights (one
+# question of a small set moves a rate by 2-5 points).
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
-    "paraphrase": {"accuracy_all": (">=", 0.40), "false_refusal_rate": ("<=", 0.61)},
-    "paraphrase2": {"accuracy_all": (">=", 0.52), "false_refusal_rate": ("<=", 0.46)},
-    "paraphrase3": {"accuracy_all": (">=", 0.52), "false_refusal_rate": ("<=", 0.47)},
+    "paraphrase": {"accuracy_all": (">=", 0.43), "false_refusal_rate": ("<=", 0.55)},
+    "paraphrase2": {"accuracy_all": (">=", 0.58), "false_refusal_rate": ("<=", 0.39)},
+    "paraphrase3": {"accuracy_all": (">=", 0.58), "false_refusal_rate": ("<=", 0.44)},
     # written blind in the third session, before its changes were measured on them
-    "paraphrase4": {"accuracy_all": (">=", 0.49), "false_refusal_rate": ("<=", 0.57)},
+    "paraphrase4": {"accuracy_all": (">=", 0.57), "false_refusal_rate": ("<=", 0.47)},
     # written blind at the start of the fourth session (80 questions): 0.438 / 0.609 / 0.812 as found
-    "paraphrase5": {"accuracy_all": (">=", 0.46), "false_refusal_rate": ("<=", 0.53)},
+    "paraphrase5": {"accuracy_all": (">=", 0.53), "false_refusal_rate": ("<=", 0.51)},
     "close": {
-        "accuracy_all": (">=", 0.78),
-        "false_refusal_rate": ("<=", 0.13),
+        "accuracy_all": (">=", 0.79),
+        "false_refusal_rate": ("<=", 0.11),
         "refusal_recall": (">=", 0.60),
     },
-    "close2": {"accuracy_all": (">=", 0.75), "false_refusal_rate": ("<=", 0.10)},
-    "compare": {"accuracy_all": (">=", 0.74)},
-    "followup": {"accuracy_all": (">=", 0.64)},
-    "newreports": {"accuracy_all": (">=", 0.74), "false_refusal_rate": ("<=", 0.12)},
-    "close_pdf": {"accuracy_all": (">=", 0.76), "false_refusal_rate": ("<=", 0.13)},
-    "newreports_pdf": {"accuracy_all": (">=", 0.74), "false_refusal_rate": ("<=", 0.12)},
+    "close2": {"accuracy_all": (">=", 0.72), "false_refusal_rate": ("<=", 0.12)},
+    "compare": {"accuracy_all": (">=", 0.69)},
+    "followup": {"accuracy_all": (">=", 0.69)},
+    "newreports": {"accuracy_all": (">=", 0.79), "false_refusal_rate": ("<=", 0.13)},
+    "close_pdf": {"accuracy_all": (">=", 0.78), "false_refusal_rate": ("<=", 0.11)},
+    "newreports_pdf": {"accuracy_all": (">=", 0.79), "false_refusal_rate": ("<=", 0.13)},
 }
 SAMPLE_SETS = [name for name in FLOORS if not name.startswith("newreports") and not name.endswith("_pdf")]
 
