@@ -192,7 +192,8 @@ def ensure_tuned(settings: Settings, name: str, base_location: str) -> tuple[str
         try:
             if not (target / BUILD_MARKER).is_file():
                 log.warning(
-                    "tuning the embedding model %s for the reports' vocabulary (once, ~2-4 min)", name
+                    "tuning the embedding model %s for the reports' vocabulary (once, ~10-20 min on 2 cores)",
+                    name,
                 )
                 from vectorstore.embeddings import _prefixes_for
 
