@@ -18,26 +18,21 @@ import argparse
 import json
 import re
 import sys
-import unicodedata
 from pathlib import Path
 
+from baocao.vntext import fold
 from eval.blind_check import STOP, key
 from eval.splits import HELDOUT_DIR, TRAIN_FILES
 
 NEAR = 0.5
 
 
-def _fold(word: str) -> str:
-    decomposed = unicodedata.normalize("NFD", word.replace("đ", "d"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-_STOP_FOLDED = frozenset(_fold(w) for w in STOP)
+_STOP_FOLDED = frozenset(fold(w) for w in STOP)
 
 
 def _words(text: str) -> set[str]:
     """Content syllables, without diacritics: a question typed unaccented is the same question."""
-    return {_fold(w) for w in re.findall(r"[^\W\d_]+", key(text))} - _STOP_FOLDED
+    return {fold(w) for w in re.findall(r"[^\W\d_]+", key(text))} - _STOP_FOLDED
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
