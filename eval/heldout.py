@@ -5,10 +5,11 @@ reports, reported (never tuned on) with the risk–coverage table of the refusal
 
 Sets (``eval/data/heldout/``), written blind to the code by a helper given only the
 report texts:
-- ``paraphrase`` … ``paraphrase5``: worded as people talk (at most one content word run shared
+- ``paraphrase`` … ``paraphrase6``: worded as people talk (at most one content word run shared
   with the answer; several writers; ``paraphrase2`` written after the ranker features were set,
   ``paraphrase5`` (80, at most two content syllables shared, checked by ``eval/blind_check.py``)
-  at the start of the fourth session, before its changes);
+  at the start of the fourth session, before its changes; ``paraphrase6`` (100) at the end of the
+  tenth, after every held-out number of that session had been read);
 - ``close``: worded close to the report text, incl. comparisons;
 - ``followup``: multi-turn (elliptical follow-ups and fresh questions after a history);
 - ``newreports``: reports never seen while building (``eval/data/reports/``, wards from

@@ -33,6 +33,7 @@ HELDOUT_SETS = (
     "paraphrase3",
     "paraphrase4",
     "paraphrase5",
+    "paraphrase6",
     "close",
     "close2",
     "compare",
