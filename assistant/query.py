@@ -308,6 +308,52 @@ def find_wards(question: str, known: Iterable[str]) -> tuple[list[str], list[str
     return found, list(dict.fromkeys(unknown))
 
 
+def ward_initials(name: str) -> str:
+    """The initials a ward's name is shortened to in haste: "Xương Giang" -> "XG", "Đình Kế" ->
+    "ĐK" ("" for a one-word name: its initial is no name)."""
+    words = re.findall(r"\w+", nfc(name))
+    return "".join(w[0].upper() for w in words) if len(words) >= 2 else ""
+
+
+_VOWELS = set("aeiouy")
+# initials in a document number ("15/NQ-HĐND", "NQ số 12") are not a ward
+_DOC_NUMBER_AFTER = re.compile(r"\s*(?:số\b|so\b|\d)", re.IGNORECASE)
+
+
+def spell_out_ward_initials(text: str, known: Iterable[str]) -> str:
+    """``text`` with the initials of a known ward's name written out ("XG năm nay thu bao
+    nhiêu?" -> "Xương Giang năm nay thu bao nhiêu?"), so everything downstream (ward filter,
+    follow-ups, comparisons) reads the ward. The initials are derived from the index's ward
+    names, never listed: they count when they stand alone as a word in capitals ("XG", "Đk" is
+    not), or in lower case in a question typed without diacritics when they hold no vowel (so
+    no syllable is read as a ward: "xg", "nq"); not when two known wards share them; not inside
+    a document number ("15/NQ-HĐND", "NQ số 12"). Initials that are also a common abbreviation
+    ("NQ" = nghị quyết) are read as the ward when they stand alone: in a question about these
+    reports a bare "NQ" names the ward far more often than a resolution."""
+    by_initials: dict[str, list[str]] = {}
+    for w in known:
+        ini = ward_initials(w)
+        if ini:
+            by_initials.setdefault(fold(ini).upper(), []).append(w)
+    if not by_initials:
+        return text
+    sloppy = not has_diacritics(text)
+    out = text
+    for m in reversed(list(re.finditer(r"(?<![\w/-])\w{2,4}(?![\w/-])", text))):
+        tok = m.group(0)
+        key = fold(tok).upper()
+        names = by_initials.get(key)
+        if not names or len(names) != 1:
+            continue
+        if not (tok.isupper() or (sloppy and tok.islower() and not _VOWELS & set(key.lower()))):
+            continue
+        if _DOC_NUMBER_AFTER.match(text, m.end()):
+            continue
+        name = fold(names[0]).lower() if sloppy else names[0]  # an unaccented question stays unaccented
+        out = out[: m.start()] + name + out[m.end() :]
+    return out
+
+
 def mask_wards(question: str, wards: Iterable[str]) -> str:
     """``question`` with the named wards' words blanked, so that a ward called "Máy Chai"
     ("may" = "mấy"), "Hòa Bình" or "Lê Lợi" is never read as question words (cues, units).

@@ -29,6 +29,7 @@ from assistant.query import (
     QueryInfo,
     analyse,
     contains_cue,
+    spell_out_ward_initials,
 )
 from assistant.ranker import load_ranker
 from assistant.retrieval import Filters, HybridRetriever, Mode
@@ -219,6 +220,10 @@ class Assistant:
                 answer="Chưa có báo cáo nào trong chỉ mục. Hãy nạp báo cáo (`python -m ingest add ĐƯỜNG_DẪN`).",
                 refused=True,
             )
+        asked = question
+        # "XG", "nq": a ward named by its initials is read as the ward
+        question = spell_out_ward_initials(question, known)
+        history = [spell_out_ward_initials(h, known) for h in history]
         if history and not has_diacritics(question):
             # a follow-up typed without diacritics is rewritten with the conversation's accented
             # words ("con ngo quyen thi sao" + "Thu ngân sách …"): restored first, or the mixed
@@ -275,7 +280,7 @@ class Assistant:
         else:
             f = Filters(wards or [], list(filters.doc_types), list(filters.years))
             rec = self._single(resolved, f, info)
-        rec.rewritten_question = resolved if resolved != question else ""
+        rec.rewritten_question = resolved if resolved != asked else ""
         return rec
 
     def _single(

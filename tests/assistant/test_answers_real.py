@@ -41,6 +41,9 @@ ANSWERS = [
     ("Tỷ lệ hộ nghèo phường Xương Giang năm 2023?", [], XG, ["0,14%"]),
     ("Chỉ tiêu tăng trưởng TMDV năm 2024 của phường Xương Giang?", [], XG, ["23,5 - 24%"]),
     ("Chủ tịch UBND phường Ngô Quyền ký báo cáo là ai?", [], NQ, ["Vũ Trí Khánh"]),
+    # a ward named by its initials, as officials shorten it
+    ("XG thu ngân sách năm 2023 ước đạt bao nhiêu?", [], XG, ["15.300.000.000"]),
+    ("Còn NQ thì sao?", ["XG thu ngân sách năm 2023 ước đạt bao nhiêu?"], NQ, ["17.384.571.763"]),
     # follow-ups: the ward / entity swaps, the topic is carried
     (
         "Còn phường Ngô Quyền thì sao?",

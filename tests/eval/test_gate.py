@@ -41,8 +41,9 @@ FLOORS: dict[str, dict[str, tuple[str, float]]] = {
     # written blind at the start of the fourth session (80 questions): 0.438 / 0.609 / 0.812 as found
     "paraphrase5": {"accuracy_all": (">=", 0.53), "false_refusal_rate": ("<=", 0.51)},
     # written blind at the end of the tenth session, measured once on the shipped fit:
-    # 0.480 / 0.447 / 0.533
-    "paraphrase6": {"accuracy_all": (">=", 0.44), "false_refusal_rate": ("<=", 0.50)},
+    # 0.480 / 0.447 / 0.533; eleventh session, wards named by their initials ("XG", "NQ", as 97
+    # of its questions do) read as the ward: 0.590 / 0.376 / 0.667
+    "paraphrase6": {"accuracy_all": (">=", 0.54), "false_refusal_rate": ("<=", 0.43)},
     "close": {
         "accuracy_all": (">=", 0.79),
         "false_refusal_rate": ("<=", 0.11),
