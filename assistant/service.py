@@ -20,6 +20,7 @@ from assistant.answer import (
 )
 from assistant.compare import compare, is_trend
 from assistant.conversation import understand
+from assistant.document_facts import DOCUMENT_FACT_CUES, asked_fact, document_fact_answer
 from assistant.layout import LIST_MAX, is_heading_line
 from assistant.query import (
     COMPARE_CUES,
@@ -106,6 +107,7 @@ class Assistant:
                 *SUMMARY_CUES,
                 *COMPARE_CUES,
                 *SIGNER_CUES,
+                *DOCUMENT_FACT_CUES,
             ]  # how questions are asked
             self._restorer = (docs, Restorer([*chunks, *phrases, *cues]))
         return self._restorer[1].restore(text)
@@ -298,10 +300,16 @@ class Assistant:
         docs = [
             d for d in self.index.documents().values() if Filters(filters.wards, filters.doc_types).allows(d)
         ]
-        if is_signer_question(question if has_diacritics(question) else self.restore_diacritics(question)):
+        accented = question if has_diacritics(question) else self.restore_diacritics(question)
+        if is_signer_question(accented):
             signed = signer_answer(self.index, info.question, docs)
             if signed is not None:
                 return signed
+        fact = asked_fact(accented)
+        if fact:  # its number or date: read from the letterhead, which no passage holds
+            told = document_fact_answer(self.index, info.question, docs, fact)
+            if told is not None:
+                return told
         covered_years = {y for d in docs for y in d.years}
         if covered_years and contains_cue(question, BASELINE_CUES):
             covered_years.add(min(covered_years) - 1)  # "so với cùng kỳ năm 2022"

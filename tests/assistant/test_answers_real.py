@@ -155,6 +155,19 @@ def test_a_question_typed_without_diacritics_is_searched_as_the_reports_write_it
     assert abs(plain.confidence - accented.confidence) < 0.05
 
 
+def test_the_report_number_and_date_are_read_from_the_letterhead(assistant: Assistant) -> None:
+    r = assistant.ask("Báo cáo năm 2023 của phường Ngô Quyền mang số hiệu gì?", [])
+    assert not r.refused and "137/BC-UBND" in r.answer and "30 tháng 11 năm 2023" in r.answer
+    assert [c.ward for c in r.citations] == ["Ngô Quyền"]
+    assert "137/BC-UBND" in r.citations[0].document and r.citations[0].doc_number == "137/BC-UBND"
+    when = assistant.ask("ke hoach cua phuong xuong giang ban hanh ngay nao", [])  # typed in haste
+    assert not when.refused and "30 tháng 8 năm 2023" in when.answer
+    assert "không ghi số hiệu" in when.answer  # "Số: /KH-UBND": the number was left blank
+    # a number of a document the report cites goes the usual way, not to the letterhead
+    cited = assistant.ask("Kế hoạch của Xương Giang căn cứ công văn số mấy của thành phố?", [])
+    assert "không ghi số hiệu" not in cited.answer and "ban hành ngày" not in cited.answer
+
+
 def test_who_signed_is_read_from_the_signature_block(assistant: Assistant) -> None:
     r = assistant.ask("Ai ký báo cáo của phường Ngô Quyền?", [])
     assert not r.refused and "Vũ Trí Khánh" in r.answer

@@ -31,7 +31,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 # followup 0.744 / 0.146 / 1.000, new reports 0.841 / 0.086 / 0.917; the same questions over the
 # reports printed as Word-like PDFs: close_pdf 0.836 / 0.053 / 0.700, newreports_pdf 0.841 / 0.086 /
 # 0.917. Floors leave ~4-6 points for another CPU's float rounding in the tuned weights (one
-# question of a small set moves a rate by 2-5 points).
+# question of a small set moves a rate by 2-5 points). Eleventh session (the report's own number and
+# date answered from its letterhead): paraphrase 0.489, paraphrase4 0.650, close 0.851 / 0.053,
+# close_pdf 0.843 / 0.044; the others unchanged.
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
     "paraphrase": {"accuracy_all": (">=", 0.43), "false_refusal_rate": ("<=", 0.55)},
     "paraphrase2": {"accuracy_all": (">=", 0.58), "false_refusal_rate": ("<=", 0.39)},
