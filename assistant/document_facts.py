@@ -85,8 +85,11 @@ def document_fact_answer(
 ) -> AnswerRecord | None:
     """The number and date of each report in scope, cited; None when none of them states the
     asked fact (the question then goes the usual way)."""
-    wanted = [d for d in docs if (d.doc_number if fact == "number" else d.date)]
-    if not wanted:
+    q = canonical_tones(nfc(question)).lower()
+    # "Kế hoạch … ban hành ngày nào?" over a ward's report and plan: the plan
+    named = [d for d in docs if d.doc_type and canonical_tones(d.doc_type).lower() in q]
+    docs = named or docs
+    if not any(d.doc_number if fact == "number" else d.date for d in docs):
         return None
     lines: list[str] = []
     cites: list[Citation] = []

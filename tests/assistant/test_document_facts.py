@@ -36,3 +36,40 @@ def test_asked_fact(question: str, fact: str | None) -> None:
 
 def test_dates_are_said_as_the_letterhead_says_them() -> None:
     assert _spoken_date("2023-08-30") == "ngày 30 tháng 8 năm 2023 (30/08/2023)"
+
+
+class _Chunk:
+    def __init__(self, doc_id: str) -> None:
+        self.chunk_id = f"{doc_id}-0"
+        self.text = "BÁO CÁO\nTình hình kinh tế - xã hội"
+        self.metadata = {"doc_id": doc_id, "ward": "Tân Lập", "ward_kind": "xã", "section": ""}
+
+
+class _Index:
+    def chunk_at(self, doc_id: str, position: int) -> _Chunk:
+        return _Chunk(doc_id)
+
+
+def _doc(doc_id: str, doc_type: str, number: str, date: str):  # type: ignore[no-untyped-def]
+    from ingest.models import DocumentMeta
+
+    return DocumentMeta(
+        doc_id=doc_id,
+        ward="Tân Lập",
+        ward_kind="xã",
+        doc_type=doc_type,
+        doc_number=number,
+        date=date,
+        source=f"{doc_id}.txt",
+    )
+
+
+def test_the_named_kind_of_document_is_answered() -> None:
+    from assistant.document_facts import document_fact_answer
+
+    docs = [_doc("bc", "Báo cáo", "12/BC-UBND", "2024-11-28"), _doc("kh", "Kế hoạch", "", "2024-12-05")]
+    plan = document_fact_answer(_Index(), "Kế hoạch của xã ban hành ngày nào?", docs, "date")  # type: ignore[arg-type]
+    assert plan is not None and "ngày 5 tháng 12 năm 2024" in plan.answer and "12/BC-UBND" not in plan.answer
+    both = document_fact_answer(_Index(), "Văn bản số mấy?", docs, "number")  # type: ignore[arg-type]
+    assert both is not None and "12/BC-UBND" in both.answer and "không ghi số hiệu" in both.answer
+    assert document_fact_answer(_Index(), "Kế hoạch số mấy?", docs, "number") is None  # type: ignore[arg-type]
