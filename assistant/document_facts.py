@@ -12,6 +12,7 @@ import re
 
 from assistant.answer import source_phrase
 from assistant.retrieval import passage_from
+from assistant.signers import document_record
 from assistant.types import AnswerRecord, Citation, citation_for
 from baocao.vntext import canonical_tones, nfc
 from ingest.models import DocumentMeta
@@ -105,13 +106,4 @@ def document_fact_answer(
         title = p.text.strip().splitlines()[0] if p.text.strip() else ""
         cites.append(citation_for(len(cites) + 1, p, quote=title))
         lines.append(f"{source_phrase(p)}: {', '.join(facts)} [{len(cites)}].")
-    if not cites:
-        return None
-    return AnswerRecord(
-        question=question,
-        answer="\n".join(lines),
-        citations=cites,
-        mode="grounded",
-        confidence=1.0,
-        direct=lines[0] if len(lines) == 1 else "",
-    )
+    return document_record(question, lines, cites)

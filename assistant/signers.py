@@ -39,6 +39,12 @@ def signer_answer(index: Index, question: str, docs: list[DocumentMeta]) -> Answ
         block = " ".join(p.text.split())
         cites.append(citation_for(len(cites) + 1, p, quote=block))
         lines.append(f"{source_phrase(p)}, người ký: {block} [{len(cites)}].")
+    return document_record(question, lines, cites)
+
+
+def document_record(question: str, lines: list[str], cites: list[Citation]) -> AnswerRecord | None:
+    """The answer to a question about the documents themselves (signer, number, date): one cited
+    line per document, read from the document rather than ranked; None when nothing is cited."""
     if not cites:
         return None
     return AnswerRecord(
