@@ -124,11 +124,29 @@ def term_weights(info: QueryInfo, lex: TermStats) -> TermWeights:
 _YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
+def report_year(passage: Passage) -> int | None:
+    """The year the passage's document speaks from: the year of its date of issue, else the
+    first year it covers ("Báo cáo … năm 2023, phương hướng … năm 2024" -> 2023)."""
+    m = _YEAR_RE.search(passage.date or "")
+    if m:
+        return int(m.group(1))
+    return min(passage.years) if passage.years else None
+
+
+def asked_years(info: QueryInfo, passage: Passage) -> list[int]:
+    """The years the question asks about, as seen from this passage's document: its own years
+    and "năm nay"/"năm sau" resolved against the document's year."""
+    ref = report_year(passage)
+    rel = [ref + k for k in info.relative_years] if ref is not None else []
+    return sorted({*info.years, *rel})
+
+
 def _year_hint(info: QueryInfo, passage: Passage, sent: Sentence) -> float:
     """Prefer the part of the report about the asked year (results 2023 vs plan 2024)."""
-    if not info.years:
+    years = asked_years(info, passage)
+    if not years:
         return 0.0
-    asked = {str(y) for y in info.years}
+    asked = {str(y) for y in years}
     sec_years = set(_YEAR_RE.findall(passage.section))
     bonus = 0.0
     if sec_years & asked:
@@ -197,7 +215,8 @@ def score_sentences(
     picks: list[Pick] = []
     asked_units = question_units(info)
     subject = rate_subject(info)
-    plan_q = is_plan(info.question)
+    # "năm sau/năm tới" asks for the plan year: what the report plans, not what it achieved
+    plan_q = is_plan(info.question) or any(k > 0 for k in info.relative_years)
     who_q = contains_cue(info.question, WHO_CUES)
     unaccented = not has_diacritics(info.question)
     match = Matcher(weights)

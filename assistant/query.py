@@ -203,9 +203,8 @@ def _phrase_spans(question: str) -> set[int]:
     for t in toks[:-1]:
         starts.append(starts[-1] + len(fold(t)) + 1)
     covered: set[int] = set()
-    for rx in _PHRASE_RES:
-        for m in rx.finditer(folded):
-            covered.update(i for i, st in enumerate(starts) if m.start() <= st < m.end())
+    for m in [m for rx in _PHRASE_RES for m in rx.finditer(folded)] + _relative_year_matches(folded):
+        covered.update(i for i, st in enumerate(starts) if m.start() <= st < m.end())
     return covered
 
 
@@ -260,6 +259,7 @@ class QueryInfo:
     wards: list[str] = field(default_factory=list)  # known wards named (canonical names)
     unknown_wards: list[str] = field(default_factory=list)  # wards named that the index lacks
     years: list[int] = field(default_factory=list)
+    relative_years: list[int] = field(default_factory=list)  # 0 "năm nay", +1 "năm sau" (of the report)
     wants_number: bool = False
     wants_list: bool = False
     wants_percent: bool = False
@@ -380,6 +380,31 @@ def find_years(question: str) -> list[int]:
     return sorted({int(y) for y in _YEAR_RE.findall(question)})
 
 
+# "năm nay" is the report's own year and "năm sau/năm tới" the year its plan is for: a question
+# typed without a year means the report's years, not the calendar's. "năm ngoái/năm trước" is
+# left out: seen from the report it is the year before, seen from today it is the report's own
+# year, and both readings are common; it is also mostly a baseline ("so với năm trước").
+_RELATIVE_YEAR_RE = re.compile(
+    r"(?<![\w])nam\s+(nay|sau|toi|ke\s+tiep|tiep\s+theo)(?![\w])"
+    r"(?!\s+(?:gio|nay|bay\s+gio|thoi\s+diem|hien\s+tai))"  # "từ đầu năm tới nay": up to now
+)
+_RELATIVE_OFFSET = {"nay": 0, "sau": 1, "toi": 1, "ke tiep": 1, "tiep theo": 1}
+_PLURAL_BEFORE_RE = re.compile(r"(?:nhung|cac|may|nhieu|vai)\s+$")  # "những năm tới": no one year
+
+
+def _relative_year_matches(low: str) -> list[re.Match[str]]:
+    """"năm nay/sau/tới…" in folded lower-case text, not "những năm tới", not "năm tới nay"."""
+    return [m for m in _RELATIVE_YEAR_RE.finditer(low) if not _PLURAL_BEFORE_RE.search(low[: m.start()])]
+
+
+def relative_years(question: str) -> list[int]:
+    """Offsets from the report's year that the question names without a number: 0 for
+    "năm nay", +1 for "năm sau"/"năm tới"/"năm kế tiếp" (its plan year). Like a year, the
+    phrase is a slot: its words are not topic words ("tới", "sau")."""
+    low = re.sub(r"\s+", " ", _fold_low(question))
+    return sorted({_RELATIVE_OFFSET[re.sub(r"\s+", " ", m.group(1))] for m in _relative_year_matches(low)})
+
+
 def content_tokens(question: str, drop: Iterable[str] = ()) -> list[str]:
     """Topic tokens: syllables and numbers minus stopwords, ward names and years."""
     return [t for _, t in content_positions(question, drop)]
@@ -426,6 +451,7 @@ def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
     known = list(known_wards)
     wards, unknown = find_wards(question, known)
     info = QueryInfo(question=question, wards=wards, unknown_wards=unknown, years=find_years(question))
+    info.relative_years = relative_years(question)
     cues = mask_wards(question, wards)  # the wards' own words are names, not cues
     info.wants_number = contains_cue(cues, NUMBER_CUES)
     info.wants_percent = contains_cue(cues, ("tỷ lệ", "tỉ lệ", "phần trăm", "%"))

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 
 from baocao.vntext import match_key
 from ingest import numbers
+from ingest.metadata import body_years
 from ingest.models import SIGNATURE_HEADING, Chunk, DocumentMeta, ParsedDocument
 from ingest.numbers import DATA, Figure, find_figures
 from ingest.sentences import split_sentences as _split
@@ -694,6 +695,9 @@ def extract_chunk(
 def document_figures(
     meta: DocumentMeta, chunks: Iterable[Chunk], min_score: float | None = None, namer: Namer | None = None
 ) -> Iterator[tuple[Figure, IndicatorRecord]]:
+    chunks = list(chunks)
+    if not meta.years:  # a text with no title, year headings or date: the years its body names
+        meta = meta.model_copy(update={"years": body_years(c.text for c in chunks)})
     for c in chunks:
         if c.heading_path[:1] == [SIGNATURE_HEADING]:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from baocao.vntext import fold
@@ -293,6 +294,27 @@ def _person_name(text: str) -> str:
     ):
         return " ".join(glued)
     return ""
+
+
+_NAMED_YEAR_ANY_CASE_RE = re.compile(_NAMED_YEAR_RE.pattern, re.IGNORECASE)
+_BASELINE_BEFORE_RE = re.compile(r"(?:so\s+với|cùng\s+kỳ|từ)\s+$", re.IGNORECASE)
+
+
+def body_years(texts: Iterable[str]) -> list[int]:
+    """The years a text with no title, year headings or date speaks of (a report's text published
+    on a web page: "Năm 2023, … Tổng thu ngân sách …; nhiệm vụ năm 2024"): the year it names most
+    ("năm 2023"; not a baseline "so với năm 2022"), the earliest on ties, and the next year when the
+    text names that too (the plan part). A guess from the wording, so it is not the document's
+    ``years`` (which filter and refuse); figures take their year from it when nothing else gives one."""
+    counts: Counter[int] = Counter()
+    for text in texts:
+        for m in _NAMED_YEAR_ANY_CASE_RE.finditer(text):
+            if not _BASELINE_BEFORE_RE.search(text[max(0, m.start() - 12) : m.start()]):
+                counts[int(m.group(1))] += 1
+    if not counts:
+        return []
+    own = min(counts, key=lambda y: (-counts[y], y))
+    return [own, own + 1] if own + 1 in counts else [own]
 
 
 def _years(title: str, sections: list[Section], date: str) -> list[int]:

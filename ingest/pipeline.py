@@ -36,7 +36,8 @@ from ingest.structure import build_sections
 # Part of every document id: a parser/chunker change re-ingests a file as a new version.
 # pipeline-3: the area is part of the id (the same text under two wards is two documents).
 # pipeline-4: PDF columns, superscripts and hyphen wraps; letterhead dates and titles cut by a column.
-PIPELINE_VERSION = "pipeline-4"
+# pipeline-5: the figures of a text with no title, year headings or date take their year from its body.
+PIPELINE_VERSION = "pipeline-5"
 WardPolicy = Literal["override", "default"]
 
 

@@ -41,6 +41,9 @@ ANSWERS = [
     ("Tỷ lệ hộ nghèo phường Xương Giang năm 2023?", [], XG, ["0,14%"]),
     ("Chỉ tiêu tăng trưởng TMDV năm 2024 của phường Xương Giang?", [], XG, ["23,5 - 24%"]),
     ("Chủ tịch UBND phường Ngô Quyền ký báo cáo là ai?", [], NQ, ["Vũ Trí Khánh"]),
+    # "năm nay" is the report's year (results), "năm tới" its plan year (targets)
+    ("Năm nay tỷ lệ hộ nghèo của phường Xương Giang là bao nhiêu?", [], XG, ["0,14%"]),
+    ("Tỷ lệ hộ nghèo năm tới của phường Xương Giang là bao nhiêu?", [], XG, ["dưới 0,15%"]),
     # a ward named by its initials, as officials shorten it
     ("XG thu ngân sách năm 2023 ước đạt bao nhiêu?", [], XG, ["15.300.000.000"]),
     ("Còn NQ thì sao?", ["XG thu ngân sách năm 2023 ước đạt bao nhiêu?"], NQ, ["17.384.571.763"]),

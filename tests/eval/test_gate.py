@@ -33,7 +33,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 # 0.917. Floors leave ~4-6 points for another CPU's float rounding in the tuned weights (one
 # question of a small set moves a rate by 2-5 points). Eleventh session (the report's own number and
 # date answered from its letterhead): paraphrase 0.489, paraphrase4 0.650, close 0.851 / 0.053,
-# close_pdf 0.843 / 0.044; the others unchanged.
+# close_pdf 0.843 / 0.044; the others unchanged. Twelfth session ("năm nay"/"năm sau" read as the
+# report's own year / its plan year): paraphrase 0.496, paraphrase3 0.620 / 0.395, paraphrase4 0.667;
+# the others unchanged.
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
     "paraphrase": {"accuracy_all": (">=", 0.43), "false_refusal_rate": ("<=", 0.55)},
     "paraphrase2": {"accuracy_all": (">=", 0.58), "false_refusal_rate": ("<=", 0.39)},
