@@ -28,6 +28,7 @@ from assistant.indicators import (
     resolve_indicator,
     wants_rate,
 )
+from assistant.query import relative_years
 from assistant.types import AnswerRecord, Citation
 from baocao.thesaurus import report_terms
 from baocao.vntext import fold, match_key
@@ -90,7 +91,9 @@ def _pick(
     """One ward's figures for the comparison: the wanted kind and year, distinct values."""
     if not _CHANGE_ASKED.search(question):
         recs = [r for r in recs if r.kind != "so sánh kỳ trước"] or recs
-    kinds = ("kế hoạch",) if _PLAN_ASKED.search(_BASE_RE.sub(" ", question)) else _RESULT_KINDS
+    # "năm sau/năm tới" (the report's plan year) asks the target, like "kế hoạch"
+    plan = _PLAN_ASKED.search(_BASE_RE.sub(" ", question)) or any(k > 0 for k in relative_years(question))
+    kinds = ("kế hoạch",) if plan else _RESULT_KINDS
     preferred = [r for r in recs if r.kind in kinds] or recs
     if year is not None:
         same_year = [r for r in preferred if r.year == year]

@@ -280,6 +280,15 @@ def test_a_plan_as_base_is_not_a_plan_question() -> None:
     assert [r.value_text for r in asked] == ["5.700.000.000đ"]
 
 
+def test_next_year_asks_the_plan_and_this_year_the_result() -> None:
+    recs = [
+        rec("Tân Lập", "tỷ lệ hộ nghèo", "1,8%", 1.8, "%"),
+        rec("Tân Lập", "tỷ lệ hộ nghèo", "dưới 1,2%", 1.2, "%", kind="kế hoạch", year=2024),
+    ]
+    assert [r.value_text for r in _pick(recs, "Năm tới tỷ lệ hộ nghèo bên nào thấp hơn?", None)] == ["dưới 1,2%"]
+    assert [r.value_text for r in _pick(recs, "Năm nay tỷ lệ hộ nghèo bên nào thấp hơn?", None)] == ["1,8%"]
+
+
 def test_a_ward_without_the_named_figure_keeps_what_its_own_answer_finds() -> None:
     """The indicator's name finds one ward's figure; the other ward's report words it otherwise
     ("thẩm định hồ sơ xin cấp phép"), and that ward's own answer quotes it: the comparison shows
