@@ -393,7 +393,7 @@ _PLURAL_BEFORE_RE = re.compile(r"(?:nhung|cac|may|nhieu|vai)\s+$")  # "những n
 
 
 def _relative_year_matches(low: str) -> list[re.Match[str]]:
-    """"năm nay/sau/tới…" in folded lower-case text, not "những năm tới", not "năm tới nay"."""
+    """Matches of "năm nay/sau/tới…" in folded lower-case text; not "những năm tới", "năm tới nay"."""
     return [m for m in _RELATIVE_YEAR_RE.finditer(low) if not _PLURAL_BEFORE_RE.search(low[: m.start()])]
 
 

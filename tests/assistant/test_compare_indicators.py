@@ -285,7 +285,9 @@ def test_next_year_asks_the_plan_and_this_year_the_result() -> None:
         rec("Tân Lập", "tỷ lệ hộ nghèo", "1,8%", 1.8, "%"),
         rec("Tân Lập", "tỷ lệ hộ nghèo", "dưới 1,2%", 1.2, "%", kind="kế hoạch", year=2024),
     ]
-    assert [r.value_text for r in _pick(recs, "Năm tới tỷ lệ hộ nghèo bên nào thấp hơn?", None)] == ["dưới 1,2%"]
+    assert [r.value_text for r in _pick(recs, "Năm tới tỷ lệ hộ nghèo bên nào thấp hơn?", None)] == [
+        "dưới 1,2%"
+    ]
     assert [r.value_text for r in _pick(recs, "Năm nay tỷ lệ hộ nghèo bên nào thấp hơn?", None)] == ["1,8%"]
 
 

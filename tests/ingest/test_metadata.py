@@ -79,7 +79,6 @@ def test_doc_type_from_number_when_no_title_line() -> None:
     assert doc.metadata.doc_type == "Nghị quyết"
 
 
-
 WEB_TEXT = (
     "Kỳ họp thứ tám HĐND xã Tân Lập\n\n"
     "Ngày 20/12/2023, HĐND xã Tân Lập tổ chức kỳ họp thường lệ cuối năm.\n\n"
