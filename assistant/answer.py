@@ -141,9 +141,8 @@ def asked_years(info: QueryInfo, passage: Passage) -> list[int]:
     return sorted({*info.years, *rel})
 
 
-def _year_hint(info: QueryInfo, passage: Passage, sent: Sentence) -> float:
+def _year_hint(years: list[int], passage: Passage, sent: Sentence) -> float:
     """Prefer the part of the report about the asked year (results 2023 vs plan 2024)."""
-    years = asked_years(info, passage)
     if not years:
         return 0.0
     asked = {str(y) for y in years}
@@ -228,6 +227,7 @@ def score_sentences(
             any(" " + " ".join(fold(t) for t in tokenize(n)) + " " not in lay.hay for n in info.names)
         )
         sec_cov = match.coverage(p.section)
+        years = asked_years(info, p)
         plan_s = is_plan(p.section) or any(
             y > max(p.years or [0]) for y in map(int, _YEAR_RE.findall(p.section))
         )
@@ -289,7 +289,7 @@ def score_sentences(
                 "unit_miss": float(bool(asked_units) and info.wants_number and not of_unit),
                 "subject_miss": float(bool(subject) and not subject <= {fold(t) for t in tokenize(quote)}),
                 "name_miss": name_miss,
-                "year": _year_hint(info, p, s),
+                "year": _year_hint(years, p, s),
                 "plan_match": (1.0 if plan_q == plan_s else -1.0) if (plan_q or plan_s) else 0.0,
                 "list_fit": float(info.wants_list and bool(pk.extra)),
                 "heading": float(slot.heading),

@@ -384,11 +384,16 @@ def find_years(question: str) -> list[int]:
 # typed without a year means the report's years, not the calendar's. "năm ngoái/năm trước" is
 # left out: seen from the report it is the year before, seen from today it is the report's own
 # year, and both readings are common; it is also mostly a baseline ("so với năm trước").
+# year words relative to a year ("năm nay", "năm sau", "năm trước"): the one table of them, read here
+# for standalone questions and by ``assistant.slots`` for follow-ups
+YEAR_SHIFT = {
+    "nay": 0, "sau": 1, "tới": 1, "kế tiếp": 1, "tiếp theo": 1, "trước": -1, "ngoái": -1, "liền trước": -1,
+}  # fmt: skip
+_RELATIVE_OFFSET = {fold(k): v for k, v in YEAR_SHIFT.items() if v >= 0}
 _RELATIVE_YEAR_RE = re.compile(
-    r"(?<![\w])nam\s+(nay|sau|toi|ke\s+tiep|tiep\s+theo)(?![\w])"
+    r"(?<![\w])nam\s+(" + "|".join(k.replace(" ", r"\s+") for k in _RELATIVE_OFFSET) + r")(?![\w])"
     r"(?!\s+(?:gio|nay|bay\s+gio|thoi\s+diem|hien\s+tai))"  # "từ đầu năm tới nay": up to now
 )
-_RELATIVE_OFFSET = {"nay": 0, "sau": 1, "toi": 1, "ke tiep": 1, "tiep theo": 1}
 _PLURAL_BEFORE_RE = re.compile(r"(?:nhung|cac|may|nhieu|vai)\s+$")  # "những năm tới": no one year
 
 

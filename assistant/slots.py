@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.query import STOPWORDS, content_positions, find_wards, find_years
+from assistant.query import STOPWORDS, YEAR_SHIFT, content_positions, find_wards, find_years
 from baocao.vntext import fold, has_diacritics, nfc
 
 _TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+|\d+", re.UNICODE)
@@ -25,7 +25,6 @@ _PERIOD = (
     r"(?:\d{1,2}|sáu|chín|ba)\s+tháng(?:\s+(?:đầu|cuối))?(?:\s+năm)?"
     r"|quý\s+(?:iv|i{1,3}|[1-4])\b|tháng\s+\d{1,2}\b|đợt\s+\d+|giai\s+đoạn\s+\d{4}\s*[-–]\s*\d{4}|cả\s+năm"
 )
-_RELATIVE = r"năm\s+(sau|tới|kế\s+tiếp|tiếp\s+theo|trước|ngoái|liền\s+trước)\b"
 _BASELINE = r"so\s+với\s+(?:cùng\s+kỳ\s+)?(?:năm\s+)?(\d{4})"
 _SAME_PERIOD = r"(?:so\s+với\s+)?cùng\s+kỳ(?:\s+năm\s+(?:trước|ngoái))?(?!\s+(?:năm\s+)?\d{4})"
 _ANAPHOR = r"((?:[^\W\d_]+\s+){0,1}[^\W\d_]+)\s+(đó|này|ấy|kia|nói\s+trên|trên)\b"
@@ -40,15 +39,8 @@ _ASK_VERB = (
 )
 # measure nouns kept when a new topic replaces an old one ("số hộ nghèo" -> "số hộ cận nghèo")
 MEASURES = ("số", "tổng số", "tỷ lệ", "tỉ lệ", "chỉ tiêu", "mức", "kết quả", "số lượng", "tổng")
-_RELATIVE_SHIFT = {
-    "sau": 1,
-    "tới": 1,
-    "kế tiếp": 1,
-    "tiếp theo": 1,
-    "trước": -1,
-    "ngoái": -1,
-    "liền trước": -1,
-}
+_RELATIVE_SHIFT = {k: v for k, v in YEAR_SHIFT.items() if k != "nay"}  # a follow-up's "năm sau/trước"
+_RELATIVE = r"năm\s+(" + "|".join(k.replace(" ", r"\s+") for k in _RELATIVE_SHIFT) + r")\b"
 _CUE_WORDS = {"còn", "thế", "vậy", "và", "nhưng", "rồi", "thì", "với", "lại", "về", "đối", "sao", "nữa"}
 
 
