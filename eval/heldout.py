@@ -14,7 +14,11 @@ report texts:
 - ``followup``: multi-turn (elliptical follow-ups and fresh questions after a history);
 - ``newreports``: reports never seen while building (``eval/data/reports/``, wards from
   its ``metadata.jsonl``);
-- ``close_pdf``, ``newreports_pdf``: the questions of ``close`` and ``newreports`` over the same
+- ``newreports2`` (close to the text) and ``newreports2_talk`` (worded as people talk, checked by
+  ``eval/blind_check.py``): six more reports (``eval/data/reports2/``), found, asked about and
+  their figures labelled by three helpers in session 13, before that session's changes;
+- ``close_pdf``, ``newreports_pdf``, ``newreports2_pdf``: the questions of ``close``, ``newreports``
+  and ``newreports2`` over the same
   reports printed as Word-like PDFs (``eval/data/reports_pdf/``, made by ``eval.render_pdf``):
   what they lose against their text sets is what the PDF path loses.
 
@@ -41,7 +45,11 @@ from eval.splits import HELDOUT_DIR, HELDOUT_SETS, PDF_SUFFIX
 
 SAMPLE_REPORTS = REPO_ROOT / "data" / "reports"
 NEW_REPORTS = REPO_ROOT / "eval" / "data" / "reports"
-PDF_REPORTS = REPO_ROOT / "eval" / "data" / "reports_pdf"  # samples/, new/: eval.render_pdf
+NEW_REPORTS2 = REPO_ROOT / "eval" / "data" / "reports2"  # found and asked about in session 13
+PDF_REPORTS = REPO_ROOT / "eval" / "data" / "reports_pdf"  # samples/, new/, new2/: eval.render_pdf
+REPORT_DIRS = {"samples": SAMPLE_REPORTS, "new": NEW_REPORTS, "new2": NEW_REPORTS2}
+# the reports each set asks about (by its name without the PDF suffix); the rest: the samples
+REPORTS_OF = {"newreports": "new", "newreports2": "new2", "newreports2_talk": "new2"}
 SETS = HELDOUT_SETS
 REFUSED_TEXT = "Các báo cáo hiện có không nêu thông tin này."
 
@@ -67,16 +75,14 @@ def report_wards(reports: Path) -> dict[str, str]:
 
 def heldout_set(name: str) -> HeldoutSet:
     base = name.removesuffix(PDF_SUFFIX)
-    if base != name:
-        reports = PDF_REPORTS / ("new" if base == "newreports" else "samples")
-    else:
-        reports = NEW_REPORTS if name == "newreports" else SAMPLE_REPORTS
+    kind = REPORTS_OF.get(base, "samples")
+    reports = PDF_REPORTS / kind if base != name else REPORT_DIRS[kind]
     return HeldoutSet(name, HELDOUT_DIR / f"{base}.jsonl", reports)
 
 
 def index_dir(hs: HeldoutSet, work: Path) -> Path:
     """One index per set of reports (the sample reports' serves every set over them)."""
-    kind = "new" if hs.name.startswith("newreports") else "samples"
+    kind = REPORTS_OF.get(hs.name.removesuffix(PDF_SUFFIX), "samples")
     return work / (f"index-pdf-{kind}" if hs.name.endswith(PDF_SUFFIX) else f"index-{kind}")
 
 

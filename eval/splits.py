@@ -42,8 +42,11 @@ HELDOUT_SETS = (
     "compare",
     "followup",
     "newreports",
+    "newreports2",
+    "newreports2_talk",
     # the same questions over the same reports printed as Word-like PDFs (eval.render_pdf)
     "close_pdf",
     "newreports_pdf",
+    "newreports2_pdf",
 )
 PDF_SUFFIX = "_pdf"

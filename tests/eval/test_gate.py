@@ -35,7 +35,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 # date answered from its letterhead): paraphrase 0.489, paraphrase4 0.650, close 0.851 / 0.053,
 # close_pdf 0.843 / 0.044; the others unchanged. Twelfth session ("năm nay"/"năm sau" read as the
 # report's own year / its plan year): paraphrase 0.496, paraphrase3 0.620 / 0.395, paraphrase4 0.667;
-# the others unchanged.
+# the others unchanged. Thirteenth session: six more real reports (eval/data/reports2/), their
+# questions written blind before any change of the session, measured first on the shipped fit:
+# newreports2 (close to the text) 0.706 / 0.207 / 0.800, newreports2_talk (worded as people talk)
+# 0.513 / 0.515 / 1.000, newreports2_pdf 0.735 / 0.172 / 0.800 (34 and 39 questions: one question
+# moves a rate by ~3 points).
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
     "paraphrase": {"accuracy_all": (">=", 0.43), "false_refusal_rate": ("<=", 0.55)},
     "paraphrase2": {"accuracy_all": (">=", 0.58), "false_refusal_rate": ("<=", 0.39)},
@@ -59,6 +63,9 @@ FLOORS: dict[str, dict[str, tuple[str, float]]] = {
     "newreports": {"accuracy_all": (">=", 0.79), "false_refusal_rate": ("<=", 0.13)},
     "close_pdf": {"accuracy_all": (">=", 0.78), "false_refusal_rate": ("<=", 0.11)},
     "newreports_pdf": {"accuracy_all": (">=", 0.79), "false_refusal_rate": ("<=", 0.13)},
+    "newreports2": {"accuracy_all": (">=", 0.64), "false_refusal_rate": ("<=", 0.27)},
+    "newreports2_talk": {"accuracy_all": (">=", 0.45), "false_refusal_rate": ("<=", 0.58)},
+    "newreports2_pdf": {"accuracy_all": (">=", 0.66), "false_refusal_rate": ("<=", 0.24)},
 }
 SAMPLE_SETS = [name for name in FLOORS if not name.startswith("newreports") and not name.endswith("_pdf")]
 
@@ -99,7 +106,7 @@ def test_heldout_sets_over_the_sample_reports(
     _check(name, settings, index, tmp_path)
 
 
-@pytest.mark.parametrize("name", ["newreports", "close_pdf", "newreports_pdf"])
+@pytest.mark.parametrize("name", [name for name in FLOORS if name not in SAMPLE_SETS])
 def test_heldout_sets_over_their_own_reports(name: str, tmp_path: Path) -> None:
     settings, index = build_index(heldout_set(name), tmp_path / "index")
     try:

@@ -40,4 +40,5 @@ def test_every_heldout_set_has_its_questions_and_reports() -> None:
     for name in SETS:
         hs = heldout_set(name)
         assert hs.questions.is_file() and any(hs.reports.iterdir())
-    assert heldout_set("newreports").wards(), "new reports name their ward in metadata.jsonl"
+    for name in ("newreports", "newreports2", "newreports2_talk", "newreports2_pdf"):
+        assert heldout_set(name).wards(), f"{name}: its reports name their ward in metadata.jsonl"
