@@ -464,8 +464,13 @@ def analyse(question: str, known_wards: Iterable[str]) -> QueryInfo:
     info.wants_summary = contains_cue(cues, SUMMARY_CUES) and not info.wants_number
     if len(wards) >= 2:
         info.is_comparison = True
-    multi = len(wards) >= 2 or contains_cue(
-        cues, ("hai phường", "hai xã", "các phường", "phường nào", "xã nào", "nơi nào", "bên nào")
+    # "which ward" asks across wards only when the question does not name one: "ở Xương Giang,
+    # lãnh đạo thắp hương ở những nơi nào?" asks about places within the ward it names
+    multi = len(wards) >= 2 or (
+        len(wards) != 1
+        and contains_cue(
+            cues, ("hai phường", "hai xã", "các phường", "phường nào", "xã nào", "nơi nào", "bên nào")
+        )
     )
     info.is_comparison = (
         info.is_comparison
