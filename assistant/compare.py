@@ -95,7 +95,13 @@ def _pick(
     plan = _PLAN_ASKED.search(_BASE_RE.sub(" ", question)) or any(k > 0 for k in relative_years(question))
     kinds = ("kế hoạch",) if plan else _RESULT_KINDS
     preferred = [r for r in recs if r.kind in kinds] or recs
-    if year is not None:
+    offsets = relative_years(question)
+    if offsets and not _years_in(question):
+        # "năm nay / năm sau" is each report's own year / its plan year: named, so kept strictly
+        # (another year's figure, of any kind, is not an answer)
+        named = [r for r in recs if r.year is not None and r.year in _years_from(r, offsets)]
+        preferred = [r for r in named if r.kind in kinds] or named
+    elif year is not None:
         same_year = [r for r in preferred if r.year == year]
         # a year the question names is kept strictly: another year's figure is not an answer
         preferred = same_year if (same_year or _years_in(question)) else preferred
@@ -110,6 +116,12 @@ def _pick(
         if all(abs(r.value - o.value) > 1e-9 or r.unit != o.unit for o in out):
             out.append(r)
     return out[:keep]
+
+
+def _years_from(r: IndicatorRecord, offsets: list[int]) -> set[int]:
+    """The years "năm nay" (0) / "năm sau" (+1) mean for a figure: from its report's date of issue."""
+    year = r.doc_date[:4]
+    return {int(year) + k for k in offsets} if year.isdigit() else set()
 
 
 def _target_year(by_ward: dict[str, list[IndicatorRecord]], question: str) -> int | None:

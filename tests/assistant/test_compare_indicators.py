@@ -291,6 +291,31 @@ def test_next_year_asks_the_plan_and_this_year_the_result() -> None:
     assert [r.value_text for r in _pick(recs, "Năm nay tỷ lệ hộ nghèo bên nào thấp hơn?", None)] == ["1,8%"]
 
 
+def test_this_year_is_each_reports_own_year_and_never_another_years_plan() -> None:
+    """ "Năm nay" is the year of each ward's report: a ward whose table holds only next year's
+    target has no figure for it (its own answer may still find one); a report of another year
+    resolves to its own year."""
+    recs = [
+        rec("Đông Sơn", "tỷ lệ tổ dân phố văn hóa", "100%", 100, "%", kind="kế hoạch", year=2024),
+        rec("Tân Lập", "tỷ lệ tổ dân phố văn hóa", "88,9%", 88.9, "%", year=2022, doc_date="2022-12-15"),
+        rec(
+            "Tân Lập",
+            "tỷ lệ tổ dân phố văn hóa",
+            "90%",
+            90,
+            "%",
+            kind="kế hoạch",
+            year=2023,
+            doc_date="2022-12-15",
+        ),
+    ]
+    q = "Năm nay tỷ lệ tổ dân phố văn hóa của Đông Sơn và Tân Lập bên nào cao hơn?"
+    assert _pick([r for r in recs if r.ward == "Đông Sơn"], q, 2024) == []
+    assert [r.value_text for r in _pick([r for r in recs if r.ward == "Tân Lập"], q, 2024)] == ["88,9%"]
+    q_next = "Năm sau tỷ lệ tổ dân phố văn hóa của Đông Sơn và Tân Lập đặt chỉ tiêu bao nhiêu?"
+    assert [r.value_text for r in _pick([r for r in recs if r.ward == "Tân Lập"], q_next, 2024)] == ["90%"]
+
+
 def test_a_ward_without_the_named_figure_keeps_what_its_own_answer_finds() -> None:
     """The indicator's name finds one ward's figure; the other ward's report words it otherwise
     ("thẩm định hồ sơ xin cấp phép"), and that ward's own answer quotes it: the comparison shows
