@@ -92,10 +92,10 @@ def _pick(
     if not _CHANGE_ASKED.search(question):
         recs = [r for r in recs if r.kind != "so sánh kỳ trước"] or recs
     # "năm sau/năm tới" (the report's plan year) asks the target, like "kế hoạch"
-    plan = _PLAN_ASKED.search(_BASE_RE.sub(" ", question)) or any(k > 0 for k in relative_years(question))
+    offsets = relative_years(question)
+    plan = _PLAN_ASKED.search(_BASE_RE.sub(" ", question)) or any(k > 0 for k in offsets)
     kinds = ("kế hoạch",) if plan else _RESULT_KINDS
     preferred = [r for r in recs if r.kind in kinds] or recs
-    offsets = relative_years(question)
     if offsets and not _years_in(question):
         # "năm nay / năm sau" is each report's own year / its plan year: named, so kept strictly
         # (another year's figure, of any kind, is not an answer)

@@ -39,8 +39,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 # questions written blind before any change of the session, measured first on the shipped fit:
 # newreports2 (close to the text) 0.706 / 0.207 / 0.800, newreports2_talk (worded as people talk)
 # 0.513 / 0.515 / 1.000, newreports2_pdf 0.735 / 0.172 / 0.800 (34 and 39 questions: one question
-# moves a rate by ~3 points). Thirteenth session ("nơi nào" with one ward named is not a two-ward
-# comparison): followup 0.744 -> 0.791; the others unchanged.
+# moves a rate by ~3 points). Then ("nơi nào" with one ward named is not a two-ward comparison):
+# followup 0.744 -> 0.791; the others unchanged.
 FLOORS: dict[str, dict[str, tuple[str, float]]] = {
     "paraphrase": {"accuracy_all": (">=", 0.43), "false_refusal_rate": ("<=", 0.55)},
     "paraphrase2": {"accuracy_all": (">=", 0.58), "false_refusal_rate": ("<=", 0.39)},
