@@ -18,6 +18,7 @@ from assistant.figures import asked_units as question_units
 from assistant.figures import figure_of_asked_unit, has_figure, rate_subject
 from assistant.layout import SECTION_HINTS, passage_layout
 from assistant.query import QueryInfo, contains_cue
+from assistant.query import report_year as query_report_year
 from assistant.ranker import Ranker, add_relative, load_ranker
 from assistant.sentences import Alternatives, Matcher, Sentence, TermWeights, coverage
 from assistant.types import AnswerRecord, Citation, Passage, citation_for
@@ -125,12 +126,8 @@ _YEAR_RE = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
 def report_year(passage: Passage) -> int | None:
-    """The year the passage's document speaks from: the year of its date of issue, else the
-    first year it covers ("Báo cáo … năm 2023, phương hướng … năm 2024" -> 2023)."""
-    m = _YEAR_RE.search(passage.date or "")
-    if m:
-        return int(m.group(1))
-    return min(passage.years) if passage.years else None
+    """The year the passage's document speaks from (``query.report_year``)."""
+    return query_report_year(passage.date or "", passage.years)
 
 
 def asked_years(info: QueryInfo, passage: Passage) -> list[int]:

@@ -28,7 +28,7 @@ from assistant.indicators import (
     resolve_indicator,
     wants_rate,
 )
-from assistant.query import relative_years
+from assistant.query import relative_years, report_year
 from assistant.types import AnswerRecord, Citation
 from baocao.thesaurus import report_terms
 from baocao.vntext import fold, match_key
@@ -99,7 +99,10 @@ def _pick(
     if offsets and not _years_in(question):
         # "năm nay / năm sau" is each report's own year / its plan year: named, so kept strictly
         # (another year's figure, of any kind, is not an answer)
-        named = [r for r in recs if r.year is not None and r.year in _years_from(r, offsets)]
+        ref = _report_years(recs)
+        named = [
+            r for r in recs if r.year is not None and r.doc_id in ref and r.year - ref[r.doc_id] in offsets
+        ]
         preferred = [r for r in named if r.kind in kinds] or named
     elif year is not None:
         same_year = [r for r in preferred if r.year == year]
@@ -118,10 +121,14 @@ def _pick(
     return out[:keep]
 
 
-def _years_from(r: IndicatorRecord, offsets: list[int]) -> set[int]:
-    """The years "năm nay" (0) / "năm sau" (+1) mean for a figure: from its report's date of issue."""
-    year = r.doc_date[:4]
-    return {int(year) + k for k in offsets} if year.isdigit() else set()
+def _report_years(recs: list[IndicatorRecord]) -> dict[str, int]:
+    """Each document's year that "năm nay" / "năm sau" count from (``query.report_year``: its
+    date of issue, else the first year its figures cover); documents giving neither are left out."""
+    by_doc: dict[str, list[IndicatorRecord]] = {}
+    for r in recs:
+        by_doc.setdefault(r.doc_id, []).append(r)
+    years = {d: report_year(rs[0].doc_date, (r.year or 0 for r in rs)) for d, rs in by_doc.items()}
+    return {d: y for d, y in years.items() if y is not None}
 
 
 def _target_year(by_ward: dict[str, list[IndicatorRecord]], question: str) -> int | None:

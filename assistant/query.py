@@ -410,6 +410,20 @@ def relative_years(question: str) -> list[int]:
     return sorted({_RELATIVE_OFFSET[re.sub(r"\s+", " ", m.group(1))] for m in _relative_year_matches(low)})
 
 
+_ISSUE_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def report_year(date: str, years: Iterable[int]) -> int | None:
+    """The year a document speaks from, which "năm nay"/"năm sau" are counted from: the year of
+    its date of issue ("2023-11-30", "30/11/2023"), else the first year it covers ("Báo cáo …
+    năm 2023, phương hướng … năm 2024" -> 2023); None when it gives neither."""
+    issued = _ISSUE_YEAR_RE.search(date)
+    if issued:
+        return int(issued.group(1))
+    covered = [y for y in years if y]
+    return min(covered) if covered else None
+
+
 def content_tokens(question: str, drop: Iterable[str] = ()) -> list[str]:
     """Topic tokens: syllables and numbers minus stopwords, ward names and years."""
     return [t for _, t in content_positions(question, drop)]

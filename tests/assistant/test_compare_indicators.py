@@ -316,6 +316,21 @@ def test_this_year_is_each_reports_own_year_and_never_another_years_plan() -> No
     assert [r.value_text for r in _pick([r for r in recs if r.ward == "Tân Lập"], q_next, 2024)] == ["90%"]
 
 
+def test_this_year_of_an_undated_report_is_the_first_year_its_figures_cover() -> None:
+    """A web text with no date of issue: "năm nay" counts from the first year it reports (as
+    the single answer does, ``query.report_year``)."""
+    recs = [
+        rec("Kỳ Sơn", "số hộ nghèo", "12 hộ", 12, "hộ", doc_date=""),
+        rec("Kỳ Sơn", "số hộ nghèo", "dưới 10 hộ", 10, "hộ", doc_date="", kind="kế hoạch", year=2024),
+    ]
+    assert [r.value_text for r in _pick(recs, "Năm nay số hộ nghèo của Kỳ Sơn là bao nhiêu?", 2023)] == [
+        "12 hộ"
+    ]
+    assert [r.value_text for r in _pick(recs, "Năm sau Kỳ Sơn còn bao nhiêu hộ nghèo?", 2023)] == [
+        "dưới 10 hộ"
+    ]
+
+
 def test_a_ward_without_the_named_figure_keeps_what_its_own_answer_finds() -> None:
     """The indicator's name finds one ward's figure; the other ward's report words it otherwise
     ("thẩm định hồ sơ xin cấp phép"), and that ward's own answer quotes it: the comparison shows
