@@ -41,11 +41,10 @@ from assistant.types import AnswerRecord
 from baocao.settings import REPO_ROOT, Settings
 from eval.metrics import answer_correct, summarise
 from eval.runner import index_settings
-from eval.splits import HELDOUT_DIR, HELDOUT_SETS, PDF_SUFFIX
+from eval.splits import HELDOUT_DIR, HELDOUT_SETS, NEW_REPORTS2, PDF_SUFFIX
 
 SAMPLE_REPORTS = REPO_ROOT / "data" / "reports"
 NEW_REPORTS = REPO_ROOT / "eval" / "data" / "reports"
-NEW_REPORTS2 = REPO_ROOT / "eval" / "data" / "reports2"  # found and asked about in session 13
 PDF_REPORTS = REPO_ROOT / "eval" / "data" / "reports_pdf"  # samples/, new/, new2/: eval.render_pdf
 REPORT_DIRS = {"samples": SAMPLE_REPORTS, "new": NEW_REPORTS, "new2": NEW_REPORTS2}
 # the reports each set asks about (by its name without the PDF suffix); the rest: the samples

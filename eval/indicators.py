@@ -32,6 +32,7 @@ from typing import Any
 
 from baocao.settings import REPO_ROOT, load_settings
 from baocao.vntext import fold
+from eval.splits import NEW_REPORTS2
 from ingest.indicators import IndicatorRecord, Namer, extract_parsed
 from ingest.pipeline import parse_file
 
@@ -51,7 +52,7 @@ TRAIN_REPORTS = frozenset({"000_347ec1f2055dce63.txt", "003_0cab950f740f85d5.txt
 TRAIN_TOTAL, HELDOUT_TOTAL = "TỔNG huấn luyện (train)", "TỔNG giữ lại (held-out)"
 # held-out reports labelled in session 13 (``eval/data/reports2/``), before its changes: no
 # aggregate of theirs had been read when a design choice was made (the older new reports' had)
-FRESH_REPORTS = frozenset(p.name for p in (REPO_ROOT / "eval" / "data" / "reports2").glob("*.txt"))
+FRESH_REPORTS = frozenset(p.name for p in NEW_REPORTS2.glob("*.txt"))
 FRESH_TOTAL = "TỔNG giữ lại, phiên 13 (chưa từng đọc)"
 
 

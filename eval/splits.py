@@ -30,6 +30,9 @@ TRAIN_FILES = [
     )
 ]
 HELDOUT_DIR = DATA / "heldout"
+# reports found, asked about and labelled blind in session 13 (sets newreports2*, the indicator
+# gold set's fresh total)
+NEW_REPORTS2 = DATA / "reports2"
 HELDOUT_SETS = (
     "paraphrase",
     "paraphrase2",
