@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -629,6 +629,167 @@ def extract_sentence(
     return out
 
 
+# A table row as the loaders render it (``ingest.tables``): "STT: 1 | Chỉ tiêu: Thu ngân sách |
+# ĐVT: triệu đồng | KH 2024: 1.200 | TH 2024: 1.350 | So sánh TH/KH (%): 112,5". What a cell
+# measures is in the row's label cell, its unit in the unit column, its kind, year and base in
+# its column header: read from there, not from the words beside the number.
+_ROW_SEP = " | "
+_INDEX_HEAD = re.compile(r"^(?:số\s*)?s?tt\b|^số\s+thứ\s+tự", re.IGNORECASE)
+_UNIT_HEAD = re.compile(r"^(?:đvt|dvt|đơn\s+vị(?:\s+tính)?)\b", re.IGNORECASE)
+_LABEL_HEAD = re.compile(
+    r"chỉ\s+tiêu|nội\s+dung|danh\s+mục|hạng\s+mục|lĩnh\s+vực|tên\b|diễn\s+giải", re.IGNORECASE
+)
+_INDEX_VALUE = re.compile(r"^\(?(?:\d{1,3}(?:\.\d{1,2})*|[IVXLC]{1,5}|[a-zđA-ZĐ])[.)]?$")
+_NUMERIC_CELL = re.compile(r"^[-+]?\s*\d[\d.,]*\s*(?:%|‰)?$")
+_RATIO_HEAD = re.compile(
+    r"so\s+sánh|so\s+với|\(\s*%\s*\)|tỷ\s+lệ\s+(?:đạt|TH|thực\s+hiện|so)|\b(?:Ư?TH|UTH)\s*/\s*(?:KH|CK|cùng)"
+    r"|\bđạt\s*%|%\s*(?:KH|kế\s+hoạch|CK|cùng\s+kỳ)",
+    re.IGNORECASE,
+)
+_PERIOD_BASE = re.compile(r"cùng\s+kỳ|\bCK\b|năm\s+trước|kỳ\s+trước|(?:19|20)\d\d", re.IGNORECASE)
+_PLAN_BASE = re.compile(r"\bKH\b|kế\s+hoạch|dự\s+toán|chỉ\s+tiêu|nghị\s+quyết|\bNQ\b", re.IGNORECASE)
+_PLAN_HEAD = re.compile(
+    r"\bKH\b|kế\s+hoạch|chỉ\s+tiêu|mục\s+tiêu|dự\s+kiến|dự\s+toán|phấn\s+đấu|nghị\s+quyết|\bNQ\b",
+    re.IGNORECASE,
+)
+_ESTIMATE_HEAD = re.compile(r"\bước\b|\bƯTH\b|\bUTH\b", re.IGNORECASE)
+_DONE_HEAD = re.compile(r"\bTH\b|thực\s+hiện|kết\s+quả|\bđạt\b|lũy\s+kế", re.IGNORECASE)
+_MONTHS_HEAD = re.compile(r"\b(\d{1,2}|sáu|chín)\s+tháng(?!\s+(?:đầu|cuối))", re.IGNORECASE)
+_LEAD_NUMBER = re.compile(r"^\s*(?:[-–+•*]|\(?(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,4}|[a-zđ])[.)])\s*")
+
+
+def _cells(line: str) -> list[tuple[str, str]]:
+    """(column header, cell text) for each cell of a rendered row."""
+    out = []
+    for part in line.split(_ROW_SEP):
+        head, sep, value = part.partition(": ")
+        out.append(
+            (head.strip(), value.strip()) if sep and not _NUMERIC_CELL.match(head) else ("", part.strip())
+        )
+    return out
+
+
+def _cell_figure(value: str, unit_text: str, ratio: bool) -> Figure | None:
+    """The figure a cell holds (its unit from the unit column when it writes none)."""
+    if not _NUMERIC_CELL.match(value) and not (
+        (fs := find_figures(value)) and len(fs) == 1 and fs[0].start == 0 and fs[0].end >= len(value) - 1
+    ):
+        return None
+    figs = find_figures(value, 0.0)
+    if len(figs) != 1:
+        return None
+    f = figs[0]
+    if ratio and not f.unit:
+        with_unit = find_figures(f"{value} %", 0.0)
+        f = with_unit[0] if len(with_unit) == 1 else f
+    elif not f.unit and unit_text:
+        with_unit = find_figures(f"{value} {unit_text}", 0.0)
+        if len(with_unit) == 1 and with_unit[0].unit:
+            f = with_unit[0]
+        else:
+            f = replace(f, unit=" ".join(unit_text.lower().split()))
+    return replace(f, value_text=value, start=0, end=len(value))
+
+
+def _is_unit_cell(value: str) -> bool:
+    """A short cell naming a unit ("%", "ha", "triệu đồng", "hộ")."""
+    if not value or re.search(r"\d", value) or len(value.split()) > 3:
+        return False
+    figs = find_figures(f"1 {value}", 0.0)
+    return len(figs) == 1 and bool(figs[0].unit) and figs[0].end >= len(value) + 1
+
+
+def _row_kind(head: str, base: str, ctx: _Ctx) -> str:
+    if base and _PERIOD_BASE.search(base):
+        return "so sánh kỳ trước"
+    if _ESTIMATE_HEAD.search(head):
+        return "ước thực hiện"
+    if base:
+        return "thực hiện"  # "So sánh TH/KH (%)": how much of the plan was done
+    if _PLAN_HEAD.search(head):
+        return "kế hoạch"
+    if _DONE_HEAD.search(head):
+        return "thực hiện"
+    return "kế hoạch" if ctx.plan_section else "thực hiện"
+
+
+def _row_period(head: str) -> str:
+    m = _MONTHS_HEAD.search(head)
+    if m and not _PERIOD_RE.search(head):
+        return f"{m.group(1)} tháng đầu năm"
+    return _period(head)
+
+
+def extract_row(line: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, object]]] | None:
+    """The figures of one rendered table row, or None when ``line`` is not one (then it is read
+    as a sentence)."""
+    if _ROW_SEP not in line:
+        return None
+    cells = _cells(line)
+    if len(cells) < 2:
+        return None
+    label_i = next((i for i, (h, v) in enumerate(cells) if _LABEL_HEAD.search(h) and v), None)
+    unit_text = next((v for h, v in cells if _UNIT_HEAD.match(h)), "")
+    if label_i is None:
+        label_i = next(
+            (
+                i
+                for i, (h, v) in enumerate(cells)
+                if v and re.search(r"[^\W\d_]{2}", v) and not _INDEX_HEAD.match(h) and not _UNIT_HEAD.match(h)
+                and not _cell_figure(v, "", False)
+            ),
+            None,
+        )  # fmt: skip
+    if label_i is None:
+        return None
+    unit_i = next((i for i, (h, _) in enumerate(cells) if _UNIT_HEAD.match(h)), None)
+    if unit_i is None and label_i + 1 < len(cells) and _is_unit_cell(cells[label_i + 1][1]):
+        unit_i = label_i + 1  # a headerless "2 | Tỷ lệ tham gia BHYT | % | 90 | 91,2"
+        unit_text = cells[unit_i][1]
+    label = _LEAD_NUMBER.sub("", cells[label_i][1]).strip(" :")
+    if not re.search(r"[^\W\d_]", label):
+        return None
+    out: list[tuple[Figure, dict[str, object]]] = []
+    offset = 0
+    for i, (head, value) in enumerate(cells):
+        pos = line.find(value, offset) if value else -1
+        offset = pos + len(value) if pos >= 0 else offset
+        if i in (label_i, unit_i) or not value or _INDEX_HEAD.match(head):
+            continue
+        if i < label_i and _INDEX_VALUE.match(value):
+            continue  # the row's number ("1", "II", "a)")
+        ratio = bool(_RATIO_HEAD.search(head))
+        f = _cell_figure(value, unit_text, ratio)
+        if f is None or pos < 0:
+            continue
+        f = replace(f, start=pos, end=pos + len(value))
+        base = ""
+        if ratio:
+            base = "cùng kỳ" if _PERIOD_BASE.search(head) else "kế hoạch" if _PLAN_BASE.search(head) else ""
+        measure = "any" if base and f.unit in ("%", "‰") else measure_of(f.unit)
+        entry = match_catalogue(label, measure, f.unit)
+        indicator = entry.indicator if entry else label[:1].lower() + label[1:]
+        kind = _row_kind(head, base, ctx)
+        years = re.findall(r"\b(?:19|20)\d\d\b", head)
+        year = int(years[-1]) if years else _year(label, f, ctx, kind)
+        out.append(
+            (
+                f,
+                {
+                    "indicator": indicator,
+                    "phrase": label,
+                    "topic": entry.topic if entry else "",
+                    "catalogued": entry is not None,
+                    "kind": kind,
+                    "base": base,
+                    "year": year,
+                    "period": _row_period(head),
+                },
+            )
+        )
+    return out
+
+
 def _ctx(meta: DocumentMeta, heading_path: list[str]) -> _Ctx:
     plan = False
     year = None
@@ -641,6 +802,21 @@ def _ctx(meta: DocumentMeta, heading_path: list[str]) -> _Ctx:
         if ys:
             year = int(ys[-1])
     return _Ctx(meta.ward, list(meta.years), plan, year, heading_path[-1] if heading_path else "")
+
+
+def _units(text: str, ctx: _Ctx) -> Iterator[tuple[str, list[tuple[Figure, dict[str, object]]] | None]]:
+    """Each table row of a passage with its figures, each other sentence with None."""
+    lines = text.split("\n")
+    rows = [extract_row(line.strip(), ctx) if _ROW_SEP in line else None for line in lines]
+    first_row = next((i for i, r in enumerate(rows) if r is not None), len(lines))
+    for i, (line, found) in enumerate(zip(lines, rows, strict=True)):
+        if found is not None:
+            yield line.strip(), found
+        elif i < first_row < len(lines):
+            continue  # the table's caption, repeated above each of its rows (ingest.tables.take_rows)
+        else:
+            for sentence in split_sentences(line):
+                yield sentence, None
 
 
 def chunk_figures(
@@ -656,10 +832,12 @@ def chunk_figures(
     ``namer``: names by meaning, see ``ingest.naming``)."""
     ctx = _ctx(meta, heading_path)
     section = " > ".join(heading_path)
-    for sentence in split_sentences(text):
+    for sentence, found in _units(text, ctx):
         if sentence in heading_path:
             continue  # the heading line repeated at the top of the chunk
-        for f, info in extract_sentence(sentence, ctx, min_score, namer):
+        if found is None:
+            found = extract_sentence(sentence, ctx, min_score, namer)
+        for f, info in found:
             yield (
                 f,
                 IndicatorRecord(

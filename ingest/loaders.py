@@ -15,6 +15,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from ingest import tables
 from ingest.encoding import decode_bytes
 from ingest.errors import UnsupportedFormat
 from ingest.limits import ReadBudget, ReadLimits
@@ -71,12 +72,58 @@ def load_text(text: str, source: str, fmt: str = "txt") -> RawDocument:
     lines: list[Line] = []
     for pno, page_text in enumerate(pages, start=1):
         page = pno if len(pages) > 1 else None
-        for raw_line in page_text.split("\n"):
+        raw_lines = page_text.split("\n")
+        i = 0
+        while i < len(raw_lines):
+            n, rows = _text_table(raw_lines, i)
+            if rows:
+                lines.extend(Line(text=r, page=page, table=True, keep=True) for r in rows)
+                i += n
+                continue
+            raw_line = raw_lines[i]
             lines.append(_md_line(raw_line, page) if markdown else _plain_line(raw_line, page))
+            i += 1
     pdf_like = not markdown and looks_hard_wrapped(lines)
     return RawDocument(
         lines=lines, source=source, fmt=fmt, pdf_like=pdf_like, pages=len(pages) if len(pages) > 1 else None
     )
+
+
+_PIPE_ROW_RE = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE_RE = re.compile(r"^:?-{2,}:?$")
+
+
+def _split_row(raw: str) -> list[str] | None:
+    """The cells of a markdown/pipe table line ("| 1 | Thu ngân sách | 1.350 |") or of a line
+    with tab-separated columns (a table copied from a web page or a spreadsheet)."""
+    if _PIPE_ROW_RE.match(raw):
+        return [c.strip() for c in raw.strip().strip("|").split("|")]
+    if raw.count("\t") >= 2:
+        cells = [c.strip() for c in raw.strip().split("\t")]
+        if sum(1 for c in cells if c) >= 3:
+            return cells
+    return None
+
+
+def _text_table(raw_lines: list[str], start: int) -> tuple[int, list[str]]:
+    """(lines used, rendered rows) of a table written in text from ``start``, else (0, [])."""
+    grid: list[list[str | None]] = []
+    i = start
+    while i < len(raw_lines):
+        cells = _split_row(raw_lines[i])
+        if cells is None:
+            break
+        if not all(_PIPE_RULE_RE.match(c.replace(" ", "")) or not c for c in cells):
+            grid.append([clean_cell(c) or None for c in cells])
+        i += 1
+    if len(grid) < 2 or not tables.is_grid(grid):
+        return 0, []
+    return i - start, tables.render(grid).rows
+
+
+def clean_cell(cell: str) -> str:
+    """A table cell as text: markdown emphasis and escapes removed, spaces collapsed."""
+    return _md_line(cell, None).text
 
 
 def _plain_line(raw: str, page: int | None) -> Line:

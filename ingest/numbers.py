@@ -220,7 +220,10 @@ def _skip(sentence: str, m: re.Match[str], end: int) -> str:
         return "glued"
     if _footnote_marker(sentence, ns, ne):
         return "footnote"
-    if _NOT_VALUE_BEFORE.search(sentence[max(0, m.start() - 25) : m.start()]):
+    before = _NOT_VALUE_BEFORE.search(sentence[max(0, m.start() - 25) : m.start()])
+    if before and not (before.group(0).strip().lower().endswith("số") and _unit_after(sentence, end)[0]):
+        # "số 12" names something ("Quyết định số 12", "nhà số 12"), but "dân số 4.870 người"
+        # and "số 04 hộ" count: a counter after the number makes it a quantity
         return "not_value_before"
     if _DOC_NUMBER_AFTER.match(sentence[ne:]):
         return "doc_number"  # "3390/UBND-TCKH", "17-CT/TU"

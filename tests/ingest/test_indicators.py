@@ -101,3 +101,50 @@ def test_changes_against_a_base_are_comparisons_of_the_same_indicator() -> None:
     assert got[1] == ("06 vụ", "số vụ phạm pháp hình sự", "so sánh kỳ trước", "năm 2022", 2023)
     got = rows("Tổng số học sinh: 1034 trẻ (so với năm học trước giảm 159 trẻ).")
     assert got[1][1:4] == ("số học sinh", "so sánh kỳ trước", "năm học trước")
+
+
+# Table rows as the loaders render them (ingest.tables): the label cell names the figure, the
+# unit column gives its unit, the column header its kind, year, period and base.
+
+
+def test_table_row_reads_label_unit_and_column_headers() -> None:
+    got = [
+        (r.value_text, r.value, r.unit, r.indicator, r.kind, r.year, r.period, r.base)
+        for r in extract_chunk(
+            META,
+            "Biểu 1: Các chỉ tiêu chủ yếu\nSTT: 1 | Chỉ tiêu: Tổng thu ngân sách trên địa bàn | "
+            "ĐVT: triệu đồng | KH năm 2023: 4.500 | Ước TH 9 tháng: 3.820 | So sánh ƯTH/KH (%): 84,9",
+            RESULT,
+            "c1",
+            3,
+        )
+    ]
+    assert got == [
+        ("4.500", 4.5e9, "đồng", "thu ngân sách", "kế hoạch", 2023, "năm", ""),
+        ("3.820", 3.82e9, "đồng", "thu ngân sách", "ước thực hiện", 2023, "9 tháng đầu năm", ""),
+        ("84,9", 84.9, "%", "thu ngân sách", "ước thực hiện", 2023, "năm", "kế hoạch"),
+    ]  # the row number "1" is not a figure; the caption is not read again
+
+
+def test_table_row_percent_unit_column_and_previous_year() -> None:
+    got = rows(
+        "TT: 2 | Nội dung: Tỷ lệ hộ nghèo | ĐVT: % | Năm 2022: 3,5 | Năm 2023: 2,9 | So sánh cùng kỳ (%): 82,9"
+    )
+    assert got == [
+        ("3,5", "tỷ lệ hộ nghèo", "thực hiện", "", 2022),
+        ("2,9", "tỷ lệ hộ nghèo", "thực hiện", "", 2023),
+        ("82,9", "tỷ lệ hộ nghèo", "so sánh kỳ trước", "cùng kỳ", 2023),
+    ]
+
+
+def test_headerless_table_row_and_uncatalogued_label() -> None:
+    got = rows("3 | Số con bò lai sind | con | 450 | 470", PLAN)
+    assert [(g[0], g[1], g[2]) for g in got] == [
+        ("450", "số con bò lai sind", "kế hoạch"),
+        ("470", "số con bò lai sind", "kế hoạch"),
+    ]
+
+
+def test_population_after_dan_so_is_a_figure() -> None:
+    assert [g[0] for g in rows("Tổng dân số toàn xã 4.870 người, 1.250 hộ.")] == ["4.870 người", "1.250 hộ"]
+    assert rows("Thực hiện Quyết định số 15 của UBND huyện về giao chỉ tiêu.") == []

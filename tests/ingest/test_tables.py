@@ -44,3 +44,27 @@ def test_a_page_frame_is_not_a_table() -> None:
     ]
     assert not is_grid(frame)
     assert is_grid([["Chỉ tiêu", "Thực hiện"], ["Thu ngân sách", "12"]])
+
+
+def test_pipe_and_tab_tables_in_text_become_rows() -> None:
+    from ingest.loaders import load_text
+
+    text = (
+        "Biểu 1. Chỉ tiêu chủ yếu\n"
+        "| STT | Chỉ tiêu | ĐVT | KH 2024 | TH 2024 |\n"
+        "|---|:---|---|---:|---:|\n"
+        "| 1 | **Thu ngân sách** | triệu đồng | 1.200 | 1.350 |\n"
+        "| 2 | Tỷ lệ hộ nghèo | % | 1,5 | 1,2 |\n"
+        "\n"
+        "Chỉ tiêu\tĐVT\tNăm 2023\tNăm 2024\n"
+        "Diện tích lúa\tha\t320\t315\n"
+        "Một dòng | có gạch đứng nhưng không phải bảng\n"
+    )
+    raw = load_text(text, "x.txt")
+    rows = [ln.text for ln in raw.lines if ln.table]
+    assert rows == [
+        "STT: 1 | Chỉ tiêu: Thu ngân sách | ĐVT: triệu đồng | KH 2024: 1.200 | TH 2024: 1.350",
+        "STT: 2 | Chỉ tiêu: Tỷ lệ hộ nghèo | ĐVT: % | KH 2024: 1,5 | TH 2024: 1,2",
+        "Chỉ tiêu: Diện tích lúa | ĐVT: ha | Năm 2023: 320 | Năm 2024: 315",
+    ]
+    assert [ln.text for ln in raw.lines if not ln.table and ln.text][-1].startswith("Một dòng")
