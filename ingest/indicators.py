@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from baocao.vntext import match_key
 from ingest import numbers
 from ingest.metadata import body_years
-from ingest.models import SIGNATURE_HEADING, Chunk, DocumentMeta, ParsedDocument
+from ingest.models import RECIPIENTS_HEADING, SIGNATURE_HEADING, Chunk, DocumentMeta, ParsedDocument
 from ingest.numbers import DATA, Figure, find_figures
 from ingest.sentences import split_sentences as _split
 
@@ -877,7 +877,7 @@ def document_figures(
     if not meta.years:  # a text with no title, year headings or date: the years its body names
         meta = meta.model_copy(update={"years": body_years(c.text for c in chunks)})
     for c in chunks:
-        if c.heading_path[:1] == [SIGNATURE_HEADING]:
+        if c.heading_path[:1] in ([SIGNATURE_HEADING], [RECIPIENTS_HEADING]):
             continue
         yield from chunk_figures(meta, c.text, c.heading_path, c.id, c.page, min_score, namer)
 

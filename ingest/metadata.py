@@ -240,6 +240,35 @@ def _title(head: list[Block], type_idx: int | None, doc_type: str) -> str:
     return f"{doc_type} {text}".strip() if text else doc_type
 
 
+_RECIPIENTS_RE = re.compile(r"^Nơi\s+nhận\s*:?\s*", re.IGNORECASE)
+_ITEM_START = ("-", "+", "•", "–")
+
+
+def recipient_lines(tail: list[Block]) -> list[str]:
+    """The "Nơi nhận" list of the end matter, one recipient per line ("- UBND thành phố (b/c);"),
+    without the signature block a two-column layout put beside it."""
+    start = next((i for i, b in enumerate(tail) if _RECIPIENTS_RE.match(b.text.strip())), None)
+    if start is None:
+        return []
+    first = _RECIPIENTS_RE.sub("", tail[start].text.strip())
+    items: list[str] = []
+    for t in [first, *(b.text.strip() for b in tail[start + 1 :])]:
+        if not t:
+            continue
+        if (_SIGN_ROLE_RE.search(t) and t.isupper()) or t.upper().startswith(("TM.", "KT.", "T/M", "Q.")):
+            break
+        role = _ROLE_TAIL_RE.search(t) if not t.isupper() else None
+        if role:
+            t = t[: role.start(1)].strip()
+        if items and not t.startswith(_ITEM_START):
+            items[-1] = f"{items[-1]} {t}"  # "- Lãnh đạo UBND thành phố" + "(để B/c);"
+        else:
+            items.append(t)
+        if role:
+            break
+    return ["Nơi nhận:", *items] if items else []
+
+
 def signature_lines(tail: list[Block], signer: str) -> list[str]:
     """The signature block as the report writes it: "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", name."""
     if not signer:

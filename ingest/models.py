@@ -14,6 +14,8 @@ from baocao.vntext import match_key
 
 # Heading path of the chunk holding the signature block ("TM. UBND / CHỦ TỊCH / name").
 SIGNATURE_HEADING = "Người ký"
+# Heading path of the chunk holding the recipients list ("Nơi nhận: - UBND thành phố; - Lưu VT").
+RECIPIENTS_HEADING = "Nơi nhận"
 
 
 def content_hash(text: str) -> str:

@@ -27,8 +27,16 @@ from ingest.files import read_regular_file
 from ingest.limits import ReadBudget, ReadLimits
 from ingest.loaders import SUPPORTED_EXTENSIONS, load_path, load_text
 from ingest.metadata import extract as extract_meta
-from ingest.metadata import parse_ward_override, signature_lines
-from ingest.models import SIGNATURE_HEADING, Chunk, DocumentMeta, ParsedDocument, chunk_id, content_hash
+from ingest.metadata import parse_ward_override, recipient_lines, signature_lines
+from ingest.models import (
+    RECIPIENTS_HEADING,
+    SIGNATURE_HEADING,
+    Chunk,
+    DocumentMeta,
+    ParsedDocument,
+    chunk_id,
+    content_hash,
+)
 from ingest.rawdoc import Block, RawDocument
 from ingest.repair import build_blocks, clean_lines
 from ingest.structure import build_sections
@@ -37,7 +45,8 @@ from ingest.structure import build_sections
 # pipeline-3: the area is part of the id (the same text under two wards is two documents).
 # pipeline-4: PDF columns, superscripts and hyphen wraps; letterhead dates and titles cut by a column.
 # pipeline-5: the figures of a text with no title, year headings or date take their year from its body.
-PIPELINE_VERSION = "pipeline-5"
+# pipeline-6: the "Nơi nhận" list is a passage of its own; tables written in text (pipe/tab) are rows.
+PIPELINE_VERSION = "pipeline-6"
 WardPolicy = Literal["override", "default"]
 
 
@@ -177,6 +186,11 @@ def parse_raw(
     pieces.extend(fit_tokens(row_pieces, header_for, cfg))
     if not pieces:
         raise NotAReport(raw.source)
+    recipients = recipient_lines(end)
+    if recipients:  # "Báo cáo gửi tới những nơi nào?": the list is part of the document
+        pieces.append(
+            Piece(heading_path=[RECIPIENTS_HEADING], text="\n".join(recipients), page=pieces[-1].page)
+        )
     sign = signature_lines(end or blocks[-12:], meta.signer)
     if sign:  # who signed is a question officials ask; keep it citable
         pieces.append(Piece(heading_path=[SIGNATURE_HEADING], text="\n".join(sign), page=pieces[-1].page))

@@ -36,6 +36,7 @@ MARKER_RE = re.compile(
     r"^(?:Phần\s+thứ\s|PHẦN\s|[IVXL]{1,6}\s*[.)]\s*\S|[A-ZĐ]\s*[.)]\s|\d{1,2}(?:\.\d{1,2}){0,2}\s*[.)]\s"
     r"|\d{1,2}\.\d{1,2}\s|[a-zđ]\s*[.)]\s|[-+*•–]\s|\(\d{1,3}\)\s)"
 )
+END_MATTER_RE = re.compile(r"^(?:Nơi\s+nhận\s*:?|TM\.\s|T/M\.?\s|KT\.\s+CHỦ\s+TỊCH)", re.IGNORECASE)
 PART_RE = re.compile(r"^(?:Phần|PHẦN)\s+(?:thứ|THỨ)\s+\S+|^(?:Phần|PHẦN)\s+[IVX\d]+\b")
 _SENTENCE_END = ".!?…:;"
 
@@ -224,6 +225,8 @@ def _join_pdf(cur: Block, last: Line, nxt: Line, width: int) -> bool:
     t, n = last.text, nxt.text
     if MARKER_RE.match(n) or PART_RE.match(t):
         return False
+    if t.rstrip().endswith("./.") or END_MATTER_RE.match(n):
+        return False  # "./." closes the body; "Nơi nhận:" / "TM. …" start the end matter
     if last.bold != nxt.bold or len(cur.text) > 12000:
         return False
     if n[:1].islower():

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.rawdoc import Block, Section
-from ingest.repair import PART_RE, is_upper
+from ingest.repair import END_MATTER_RE, PART_RE, is_upper
 
 PART, LETTER, ROMAN, NUM, NUM2, NUM3, LOWER, STAR, PLAIN = range(9)
 
@@ -30,7 +30,6 @@ _LOWER_RE = re.compile(r"^([a-zđ])\s*[.)]\s+(\S.*)$")
 _STAR_RE = re.compile(r"^\*\s+(\S.*)$")
 _PART_FULL_RE = re.compile(r"^((?:Phần|PHẦN)\s+(?:(?:thứ|THỨ)\s+\S+|[IVX\d]+))\s*[:.\-–]?\s*(.*)$")
 _SENTENCE_IN_RE = re.compile(r"[.;!?…]\s+\S")
-_END_MATTER_RE = re.compile(r"^(?:Nơi\s+nhận\s*:?|TM\.\s|T/M\.?\s|KT\.\s+CHỦ\s+TỊCH)", re.IGNORECASE)
 NUMBERED = (NUM, NUM2, NUM3, LOWER, STAR)
 
 
@@ -136,7 +135,7 @@ def _split_end_matter(body: list[Block]) -> tuple[list[Block], list[Block]]:
     """Cut at "Nơi nhận:" / "TM. ỦY BAN NHÂN DÂN" in the last part of the document."""
     start = max(0, len(body) - 40)
     for i in range(start, len(body)):
-        if _END_MATTER_RE.match(body[i].text.strip()):
+        if END_MATTER_RE.match(body[i].text.strip()):
             return body[:i], body[i:]
     return body, []
 

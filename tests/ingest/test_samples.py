@@ -215,6 +215,11 @@ def test_nothing_lost(nq: ParsedDocument, xg: ParsedDocument) -> None:
             for sent in re.split(r"(?<=[.;])\s+", line):
                 if len(sent) > 30:
                     assert " ".join(tokenize(sent)) in joined, sent
+        recipients = doc.text.split(stop)[1].split("TM.")[0].split("\n")
+        items = [r.strip() for r in recipients if r.strip().startswith("-")]
+        assert len(items) >= 7  # the recipients list is a passage too ("gửi tới những nơi nào?")
+        for item in items:
+            assert " ".join(tokenize(item)) in joined, item
 
 
 def test_ids_stable(settings: Settings, nq: ParsedDocument, xg: ParsedDocument) -> None:
