@@ -809,6 +809,8 @@ def _units(text: str, ctx: _Ctx) -> Iterator[tuple[str, list[tuple[Figure, dict[
     lines = text.split("\n")
     rows = [extract_row(line.strip(), ctx) if _ROW_SEP in line else None for line in lines]
     first_row = next((i for i, r in enumerate(rows) if r is not None), len(lines))
+    if any(r is None and line.strip() for line, r in zip(lines[first_row:], rows[first_row:], strict=True)):
+        first_row = len(lines)  # prose after a row: not a row passage, every line is read
     for i, (line, found) in enumerate(zip(lines, rows, strict=True)):
         if found is not None:
             yield line.strip(), found

@@ -148,3 +148,10 @@ def test_headerless_table_row_and_uncatalogued_label() -> None:
 def test_population_after_dan_so_is_a_figure() -> None:
     assert [g[0] for g in rows("Tổng dân số toàn xã 4.870 người, 1.250 hộ.")] == ["4.870 người", "1.250 hộ"]
     assert rows("Thực hiện Quyết định số 15 của UBND huyện về giao chỉ tiêu.") == []
+
+
+def test_prose_around_a_row_shaped_line_is_still_read() -> None:
+    got = rows(
+        "Toàn xã có 1.250 hộ.\nChỉ tiêu: Diện tích lúa | ĐVT: ha | Năm 2023: 315\nĐã tiêm phòng cho 4.200 con gia cầm."
+    )
+    assert [g[0] for g in got] == ["1.250 hộ", "315", "4.200 con"]
