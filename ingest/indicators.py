@@ -26,7 +26,7 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from baocao.vntext import match_key
-from ingest import numbers
+from ingest import figure_model, numbers
 from ingest.metadata import body_years
 from ingest.models import RECIPIENTS_HEADING, SIGNATURE_HEADING, Chunk, DocumentMeta, ParsedDocument
 from ingest.numbers import DATA, Figure, find_figures
@@ -671,14 +671,14 @@ def _cells(line: str) -> list[tuple[str, str]]:
 
 def _cell_figure(value: str, unit_text: str, ratio: bool) -> Figure | None:
     """The figure a cell holds (its unit from the unit column when it writes none)."""
-    if not _NUMERIC_CELL.match(value) and not (
-        (fs := find_figures(value)) and len(fs) == 1 and fs[0].start == 0 and fs[0].end >= len(value) - 1
-    ):
-        return None
     figs = find_figures(value, 0.0)
     if len(figs) != 1:
         return None
     f = figs[0]
+    if not _NUMERIC_CELL.match(value) and not (
+        f.score >= figure_model.threshold() and f.start == 0 and f.end >= len(value) - 1
+    ):
+        return None  # "Năm 2021", "khoảng 3 tháng": not a figure column's cell
     if ratio and not f.unit:
         with_unit = find_figures(f"{value} %", 0.0)
         f = with_unit[0] if len(with_unit) == 1 else f
@@ -729,7 +729,6 @@ def extract_row(line: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, object]]] 
     if len(cells) < 2:
         return None
     label_i = next((i for i, (h, v) in enumerate(cells) if _LABEL_HEAD.search(h) and v), None)
-    unit_text = next((v for h, v in cells if _UNIT_HEAD.match(h)), "")
     if label_i is None:
         label_i = next(
             (
@@ -745,7 +744,7 @@ def extract_row(line: str, ctx: _Ctx) -> list[tuple[Figure, dict[str, object]]] 
     unit_i = next((i for i, (h, _) in enumerate(cells) if _UNIT_HEAD.match(h)), None)
     if unit_i is None and label_i + 1 < len(cells) and _is_unit_cell(cells[label_i + 1][1]):
         unit_i = label_i + 1  # a headerless "2 | Tỷ lệ tham gia BHYT | % | 90 | 91,2"
-        unit_text = cells[unit_i][1]
+    unit_text = cells[unit_i][1] if unit_i is not None else ""
     label = _LEAD_NUMBER.sub("", cells[label_i][1]).strip(" :")
     if not re.search(r"[^\W\d_]", label):
         return None

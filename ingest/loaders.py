@@ -114,14 +114,14 @@ def _text_table(raw_lines: list[str], start: int) -> tuple[int, list[str]]:
         if cells is None:
             break
         if not all(_PIPE_RULE_RE.match(c.replace(" ", "")) or not c for c in cells):
-            grid.append([clean_cell(c) or None for c in cells])
+            grid.append([_clean_cell(c) or None for c in cells])
         i += 1
     if len(grid) < 2 or not tables.is_grid(grid):
         return 0, []
     return i - start, tables.render(grid).rows
 
 
-def clean_cell(cell: str) -> str:
+def _clean_cell(cell: str) -> str:
     """A table cell as text: markdown emphasis and escapes removed, spaces collapsed."""
     return _md_line(cell, None).text
 

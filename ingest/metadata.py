@@ -240,6 +240,11 @@ def _title(head: list[Block], type_idx: int | None, doc_type: str) -> str:
     return f"{doc_type} {text}".strip() if text else doc_type
 
 
+def _is_role_line(t: str) -> bool:
+    """A line of the signature block naming the signer's role: "CHỦ TỊCH", "TM. ỦY BAN NHÂN DÂN"."""
+    return bool(_SIGN_ROLE_RE.search(t) and t.isupper()) or t.upper().startswith(("TM.", "KT.", "T/M", "Q."))
+
+
 _RECIPIENTS_RE = re.compile(r"^Nơi\s+nhận\s*:?\s*", re.IGNORECASE)
 _ITEM_START = ("-", "+", "•", "–")
 
@@ -255,7 +260,7 @@ def recipient_lines(tail: list[Block]) -> list[str]:
     for t in [first, *(b.text.strip() for b in tail[start + 1 :])]:
         if not t:
             continue
-        if (_SIGN_ROLE_RE.search(t) and t.isupper()) or t.upper().startswith(("TM.", "KT.", "T/M", "Q.")):
+        if _is_role_line(t):
             break
         role = _ROLE_TAIL_RE.search(t) if not t.isupper() else None
         if role:
@@ -277,7 +282,7 @@ def signature_lines(tail: list[Block], signer: str) -> list[str]:
     for b in tail:
         t = b.text.strip()
         tail_role = _ROLE_TAIL_RE.search(t) if t and not t.isupper() else None
-        if t and ((_SIGN_ROLE_RE.search(t) and t.isupper()) or t.upper().startswith(("TM.", "KT.", "Q."))):
+        if t and _is_role_line(t):
             lines.append(t)
         elif tail_role:
             lines.append(tail_role.group(1).strip())
